@@ -1,0 +1,95 @@
+"""ASGI middleware: body-size and media-type guards, metrics, and privacy-safe access logs."""
+
+import logging
+import time
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from childsafe.api.problems import problem
+
+log = logging.getLogger("childsafe.access")
+
+HTTP_REQUESTS = Counter("childsafe_http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_DURATION = Histogram("childsafe_http_request_duration_seconds", "HTTP request duration", ["method", "route"],
+                          buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+
+_BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class GuardMiddleware:
+    """Refuses oversized bodies (413) and non-JSON bodies (415) before any parsing happens."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app, self.max_body = app, max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"].encode() not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await problem(413, "Payload too large", f"the body must be at most {self.max_body} bytes")(
+                scope, receive, send)
+            return
+        ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        has_body = length not in (None, b"0") or b"transfer-encoding" in headers
+        if has_body and ctype != b"application/json":
+            await problem(415, "Unsupported media type", "send the body as application/json")(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await problem(413, "Payload too large", f"the body must be at most {self.max_body} bytes")(
+                scope, receive, send)
+
+
+class ObservabilityMiddleware:
+    """Counts and times requests by route template; logs no paths, query strings or bodies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = _route(scope)
+            HTTP_REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
+            HTTP_DURATION.labels(scope["method"], route).observe(elapsed)
+            log.info("request", extra={"method": scope["method"], "route": route, "status": status["code"],
+                                       "ms": round(elapsed * 1000, 2)})
+
+
+def _route(scope: dict[str, Any]) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"

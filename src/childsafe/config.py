@@ -1,0 +1,75 @@
+"""Settings from environment variables (``CHILDSAFE_*``) or a TOML file (``CHILDSAFE_CONFIG``).
+
+Environment variables win over the file, so a deployment can keep shared defaults in TOML and
+inject secrets through the environment.
+"""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHILDSAFE_", extra="forbid")
+
+    database_url: str = "sqlite:///childsafe.db"
+    # "inprocess" runs background jobs in a thread of the service (embedded default);
+    # "dramatiq" relays them to Dramatiq workers on Redis (production, several replicas).
+    task_queue: str = Field(default="inprocess", pattern="^(inprocess|dramatiq|none)$")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    sla_hours: dict[str, float] = Field(default_factory=dict)  # per risk category override
+    lock_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    appeal_window_days: int = Field(default=183, ge=1)  # DSA Art. 20: at least six months
+    strike_threshold: int = Field(default=3, ge=1)
+    strike_expiry_days: int = Field(default=365, ge=1)
+
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    platform_name: str = "Example Platform"
+    terms_url: str = "https://example.org/terms"
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be an sqlite:// or postgresql:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("CHILDSAFE_CONFIG")
+        if toml_path:
+            if not Path(toml_path).is_file():
+                raise FileNotFoundError(f"CHILDSAFE_CONFIG points to {toml_path!r}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings built explicitly (tests, CLI flags) without touching the process-wide cache."""
+    return Settings(**overrides)

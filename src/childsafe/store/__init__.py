@@ -1,0 +1,10 @@
+"""Storage layer: one database, tables owned by one capability each, Alembic migrations.
+
+Capabilities import ``Base`` and the column types from here and own their models; none of them
+reads another capability's tables.
+"""
+
+from childsafe.store.base import GUID, Base, JSONDict, UTCDateTime, new_id, utcnow
+from childsafe.store.db import Database, is_postgres
+
+__all__ = ["GUID", "Base", "Database", "JSONDict", "UTCDateTime", "is_postgres", "new_id", "utcnow"]
