@@ -56,7 +56,11 @@ class Database:
         if self.url.startswith("sqlite"):
             self.engine = _sqlite_engine(self.url)
         else:
-            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            try:
+                self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            except ModuleNotFoundError as exc:
+                raise RuntimeError("PostgreSQL needs the psycopg driver: pip install 'childsafe[postgres]' "
+                                   "(psycopg is LGPL-3.0, so it is an optional extra)") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

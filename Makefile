@@ -1,0 +1,34 @@
+# Two commands for a fresh machine:
+#   make run   - install, migrate, load demo data and serve on the embedded SQLite database
+#   make test  - install and run the whole test suite (SQLite and PostgreSQL)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export CHILDSAFE_DATABASE_URL ?= sqlite:///childsafe.db
+
+.PHONY: install run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+
+run: install
+	$(BIN)/childsafe migrate
+	@if [ ! -f .demo-loaded ]; then $(BIN)/childsafe demo && touch .demo-loaded; \
+	  else echo "demo data already loaded (rm .demo-loaded childsafe.db* to start over)"; fi
+	$(BIN)/childsafe serve --host 127.0.0.1 --port $(PORT)
+
+test: install
+	bash scripts/services.sh
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -q
+
+bench: install
+	bash scripts/services.sh
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) childsafe.db childsafe.db-wal childsafe.db-shm .demo-loaded test-artifacts
