@@ -17,6 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from childsafe.vocabulary import RiskCategory
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHILDSAFE_", extra="forbid")
@@ -45,6 +47,16 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be an sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("sla_hours")
+    @classmethod
+    def _known_categories(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - {c.value for c in RiskCategory})
+        if unknown:
+            raise ValueError(f"sla_hours has unknown risk categories: {', '.join(unknown)}")
+        if any(hours <= 0 for hours in value.values()):
+            raise ValueError("sla_hours must be positive")
         return value
 
     @classmethod

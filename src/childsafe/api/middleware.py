@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from childsafe.api.problems import problem
@@ -18,8 +19,11 @@ HTTP_DURATION = Histogram("childsafe_http_request_duration_seconds", "HTTP reque
 _BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException, so that FastAPI's body reader passes it on instead of turning it into a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body must be at most {limit} bytes")
 
 
 class GuardMiddleware:
@@ -51,7 +55,7 @@ class GuardMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_body)
             return message
 
         try:

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from childsafe.errors import DomainError
@@ -54,6 +55,11 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _nul_in_text(exc: DataError) -> bool:
+    """PostgreSQL cannot hold NUL characters: psycopg refuses them in text, the server in jsonb (22P05)."""
+    return "NUL (0x00)" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "22P05"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -83,6 +89,13 @@ def install(app: FastAPI) -> None:
         log.error("unhandled error", extra={"path": request.url.path, "error": type(exc).__name__})
         return problem(500, "Internal error", "an unexpected error occurred; it has been logged",
                        instance=request.url.path)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> ProblemResponse:
+        if _nul_in_text(exc):  # a client's input, not our fault; SQLite would have stored it
+            return problem(422, "Invalid input", "text must not contain NUL (\\u0000) characters",
+                           instance=request.url.path)
+        return await _unexpected(request, exc)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -8,20 +8,23 @@ Sealing last keeps the lock held for the shortest possible time.
 """
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import BigInteger, Integer, String, Text, event, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from childsafe.store.base import Base, JSONDict, UTCDateTime, jsonable, utcnow
 
 GENESIS = "0" * 64
+_log = logging.getLogger("childsafe.audit")
 _PENDING = "childsafe.audit.pending"
+_MARKS = "childsafe.audit.savepoints"
 _PG_LOCK_KEY = 0x63686C64  # "chld"
 
 
@@ -68,19 +71,33 @@ def _digest(prev_hash: str, seq: int, at: datetime, actor: str, actor_role: str,
     return hashlib.sha256(body).hexdigest()
 
 
+class _Pending(NamedTuple):
+    actor: Actor
+    action: str
+    object_type: str
+    object_id: str
+    reason: str
+    details: dict[str, Any]
+    durable: bool
+
+
 def record(session: Session, actor: Actor, action: str, object_type: str, object_id: str | uuid.UUID, /, *,
-           reason: str = "", **details: Any) -> None:
+           reason: str = "", durable: bool = False, **details: Any) -> None:
     """Queue an entry; it is written only if the transaction commits.
 
+    ``durable`` entries (refused access) are written even when the transaction rolls back, in a
+    transaction of their own: the refusal is what rolls it back.
     Details must never hold message text or a child's personal data: ids, codes and counts only.
     """
     session.info.setdefault(_PENDING, []).append(
-        (actor, action, object_type, str(object_id), reason, jsonable(details))
+        _Pending(actor, action, object_type, str(object_id), reason, jsonable(details), durable)
     )
 
 
 @event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: seal once, when the whole transaction commits
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -89,7 +106,7 @@ def _seal(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
-    for actor, action, object_type, object_id, reason, details in pending:
+    for actor, action, object_type, object_id, reason, details, _ in pending:
         seq += 1
         at = utcnow()
         digest = _digest(prev, seq, at, actor.label, actor.role, action, object_type, object_id, reason, details)
@@ -100,9 +117,35 @@ def _seal(session: Session) -> None:
     session.flush()
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_transaction_create")
+def _mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_PENDING, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _discard_savepoint(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A rolled-back savepoint drops only the entries queued inside it, not the transaction's earlier ones."""
+    mark = session.info.get(_MARKS, {}).pop(previous_transaction, None)
+    pending = session.info.get(_PENDING)
+    if mark is not None and pending:
+        pending[mark:] = [p for p in pending[mark:] if p.durable]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended without committing its entries: drop them, writing only the durable ones."""
+    if transaction.parent is not None:  # a savepoint's mark is read by _discard_savepoint, which runs later
+        return
+    session.info.pop(_MARKS, None)
+    durable = [p for p in session.info.pop(_PENDING, None) or () if p.durable]
+    if durable and session.bind is not None:
+        try:
+            with Session(session.bind) as fresh, fresh.begin():
+                fresh.info[_PENDING] = durable
+        except Exception as exc:
+            _log.error("audit entry lost", extra={"actions": [p.action for p in durable],
+                                                  "error": type(exc).__name__})
 
 
 @dataclass

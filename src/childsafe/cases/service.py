@@ -148,7 +148,7 @@ def get(session: Session, case_id: uuid.UUID, actor: Actor, *, reason: str = "ca
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
     if not can_access(case, actor.role):
-        record(session, actor, "case.access_denied", "case", case.id, reason=reason)
+        record(session, actor, "case.access_denied", "case", case.id, reason=reason, durable=True)
         raise Forbidden("this case is restricted to child-safety specialists" if case.child_safety
                         else "your role may not open cases")
     if audit_read and case.child_safety:
@@ -189,6 +189,9 @@ def queue_counts(session: Session, actor: Actor) -> list[dict[str, Any]]:
 def claim(session: Session, case_id: uuid.UUID, actor: Actor, *, lock_minutes: int = 30) -> Case:
     """Take the case's lock. A lock held by someone else is respected until it expires."""
     case = get(session, case_id, actor, audit_read=False)
+    if session.get_bind().dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises writers
+        session.flush()  # refresh() discards unflushed changes
+        session.refresh(case, with_for_update=True)  # a concurrent claimer waits here, then sees this claim
     if case.status != "open":
         raise Conflict(f"case is {case.status}; only open cases can be claimed")
     now = utcnow()

@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from childsafe import __version__, access, audit
 from childsafe.config import Settings, get_settings
@@ -32,6 +35,19 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+def _database(url: str) -> Database:
+    """The database, checked reachable; if it is not, a sentence instead of a traceback."""
+    try:
+        db = Database(url)
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, RuntimeError) as exc:
+        reason = escape(str(getattr(exc, "orig", None) or exc))  # the driver's words; never the password
+        console.print(f"[red]database error:[/red] cannot use CHILDSAFE_DATABASE_URL: {reason}", highlight=False)
+        raise typer.Exit(2) from exc
+    return db
+
+
 def _cli_actor() -> audit.Actor:
     return audit.Actor(id=f"cli:{getpass.getuser()}", role=Role.ADMIN.value, name="command line")
 
@@ -46,6 +62,7 @@ def version() -> None:
 def migrate() -> None:
     """Create or upgrade the database schema to the latest version."""
     settings = _settings()
+    _database(settings.database_url).dispose()
     migrations.upgrade(settings.database_url)
     console.print(f"database at revision {migrations.current(settings.database_url)}")
 
@@ -60,6 +77,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
     settings = _settings()
     logs.configure(settings.log_level)
+    _database(settings.database_url).dispose()
     if auto_migrate:
         migrations.upgrade(settings.database_url)
     uvicorn.run("childsafe.api.app:create_app", factory=True, host=host, port=port, access_log=False,
@@ -72,8 +90,8 @@ def demo(reports: Annotated[int, typer.Option(min=0, max=100_000)] = 60, seed: i
     from childsafe.demo import populate
 
     settings = _settings()
+    db = _database(settings.database_url)
     migrations.upgrade(settings.database_url)
-    db = Database(settings.database_url)
     tokens = populate(db, settings, count=reports, seed=seed, console=console)
     table = Table(title="Demo API keys (shown once)")
     table.add_column("role")
@@ -88,7 +106,7 @@ def keys_create(role: Annotated[Role, typer.Option(help="service, moderator, chi
                                                         "compliance or admin")],
                 name: Annotated[str, typer.Option(help="who or what uses the key")]) -> None:
     """Create a key and print it once."""
-    db = Database(_settings().database_url)
+    db = _database(_settings().database_url)
     with db.transaction() as session:
         created = access.create_key(session, role, name, _cli_actor())
     console.print(f"[green]created[/green] {created.role.value} key {created.prefix} for {name!r}; "
@@ -99,7 +117,7 @@ def keys_create(role: Annotated[Role, typer.Option(help="service, moderator, chi
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (never their secrets)."""
-    db = Database(_settings().database_url)
+    db = _database(_settings().database_url)
     table = Table("id", "prefix", "role", "name", "created", "revoked")
     with db.transaction() as session:
         for key in access.list_keys(session):
@@ -113,7 +131,7 @@ def keys_revoke(key_id: str) -> None:
     """Revoke a key by id."""
     import uuid
 
-    db = Database(_settings().database_url)
+    db = _database(_settings().database_url)
     try:
         parsed = uuid.UUID(key_id)
     except ValueError as exc:
@@ -129,7 +147,7 @@ def keys_revoke(key_id: str) -> None:
 @audit_app.command("verify")
 def audit_verify(expect_head: Annotated[str | None, typer.Option(help="a head hash saved earlier")] = None) -> None:
     """Check the whole hash chain; exits 1 if any entry was changed or removed."""
-    db = Database(_settings().database_url)
+    db = _database(_settings().database_url)
     with db.transaction() as session:
         result = audit.verify(session, expect_head=expect_head)
     if result.ok:
@@ -145,7 +163,7 @@ def audit_verify(expect_head: Annotated[str | None, typer.Option(help="a head ha
 @audit_app.command("head")
 def audit_head() -> None:
     """Print the latest entry's number and hash; keep it elsewhere to detect truncation later."""
-    db = Database(_settings().database_url)
+    db = _database(_settings().database_url)
     with db.transaction() as session:
         seq, digest = audit.head(session)
     print(f"{seq} {digest}")
@@ -162,7 +180,7 @@ def worker(relay_interval: float = 1.0) -> None:
     settings = _settings()
     logs.configure(settings.log_level)
     notify.configure_from(settings.webhook_url, settings.webhook_secret)
-    db = Database(settings.database_url)
+    db = _database(settings.database_url)
     actor = dramatiq_queue.setup(settings.redis_url, db)
     relay = jobs.Relay(db, actor.send)
     dramatiq_worker = Worker(actor.broker, worker_threads=4)
@@ -185,7 +203,7 @@ def jobs_status(run: Annotated[bool, typer.Option(help="run due jobs once, in th
 
     settings = _settings()
     notify.configure_from(settings.webhook_url, settings.webhook_secret)
-    db = Database(settings.database_url)
+    db = _database(settings.database_url)
     if run:
         console.print(f"ran {jobs.run_due(db)} job(s)")
     with db.transaction() as session:

@@ -7,6 +7,7 @@ transaction: database effects happen once. External effects (webhooks) are at-le
 carry the job id as an idempotency key.
 """
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -62,6 +63,12 @@ def on_enqueue(callback: Callable[[], None]) -> None:
     _WAKE.append(callback)
 
 
+def off_enqueue(callback: Callable[[], None]) -> None:
+    """Stop calling a callback registered with ``on_enqueue`` (a stopped runner must not leak)."""
+    with contextlib.suppress(ValueError):  # not registered, or already removed
+        _WAKE.remove(callback)
+
+
 def enqueue(session: Session, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
             delay: timedelta | None = None) -> None:
     if dedupe_key is not None and session.scalar(select(Job.id).where(Job.dedupe_key == dedupe_key)):
@@ -74,7 +81,7 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any], *, dedupe_key:
 @event.listens_for(Session, "after_commit")
 def _wake_runners(session: Session) -> None:
     if session.info.pop(_ENQUEUED, False):
-        for wake in _WAKE:
+        for wake in tuple(_WAKE):  # a copy: runners may start or stop in other threads meanwhile
             wake()
 
 

@@ -26,13 +26,14 @@ class InProcessRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        outbox.on_enqueue(self._wake.set)
 
     def start(self) -> None:
+        outbox.on_enqueue(self._wake.set)
         self._thread = threading.Thread(target=self._loop, name="childsafe-jobs", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        outbox.off_enqueue(self._wake.set)
         self._stop.set()
         self._wake.set()
         if self._thread:

@@ -1,11 +1,11 @@
 """What a report may contain. Unknown fields are refused and every string is bounded."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from childsafe.vocabulary import AgeBand, RiskCategory
 from childsafe.vocabulary.reasons import REASON_CODES, reason_by_code
@@ -64,12 +64,20 @@ def _email(value: str) -> str:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00
+        raise ValueError("is out of range") from None
+
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_url)]
 Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(_utc)]  # stored as UTC; naive times are refused
 
 
 class Strict(BaseModel):
@@ -104,7 +112,7 @@ class SubjectIn(Strict):
     account_id: Id | None = None
     url: Url | None = None
     content_type: ContentType | None = None
-    created_at: datetime | None = None
+    created_at: UtcDateTime | None = None
     age_band: AgeBand = AgeBand.UNKNOWN  # of the account that posted it; unknown is treated as a child
     messages: Annotated[list[MessageIn], Field(max_length=50)] = []
 

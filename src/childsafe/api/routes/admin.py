@@ -53,7 +53,7 @@ def revoke_key(key_id: uuid.UUID, request: Request, actor: Admin) -> KeyView:
 def read_audit(request: Request, actor: Auditor,
                object_id: Annotated[str | None, Query(max_length=80)] = None,
                action: Annotated[str | None, Query(max_length=80)] = None,
-               after: Annotated[int, Query(ge=0)] = 0,
+               after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a BIGINT sequence number
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditView]:
     with request.app.state.db.transaction() as session:
         rows = audit.entries(session, object_id=object_id, action=action, after_seq=after, limit=limit)

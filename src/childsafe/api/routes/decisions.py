@@ -1,7 +1,7 @@
 """Decisions, statements of reasons (DSA TDB records), user notices and strikes."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -44,6 +44,10 @@ def list_statements(request: Request, actor: Annotated[Actor, Depends(require(Ro
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     if since is not None and since.tzinfo is None:
         raise HTTPException(422, "since must carry a timezone, e.g. 2026-01-01T00:00:00Z")
+    try:
+        since = since.astimezone(UTC) if since is not None else None
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00
+        raise HTTPException(422, "since is out of range") from None
     with request.app.state.db.transaction() as session:
         rows = decisions.list_decisions(session, since=since, limit=limit)
         return [d.statement for d in rows if d.statement is not None]
