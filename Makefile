@@ -28,6 +28,7 @@ test: install
 
 bench: install
 	bash scripts/services.sh
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/intake.py
 
 clean:

@@ -8,6 +8,7 @@ from childsafe.reports.models import Report
 from childsafe.reports.schemas import DsaNoticeIn, MessageIn, ReporterIn, ReportIn, SubjectIn
 from childsafe.reports.service import (
     ReportStatus,
+    acknowledgement,
     for_case,
     get,
     is_child_reporter,
@@ -18,6 +19,19 @@ from childsafe.reports.service import (
 )
 
 __all__ = [
-    "DsaNoticeIn", "MessageIn", "Report", "ReportIn", "ReportStatus", "ReporterIn", "SubjectIn", "for_case", "get",
-    "is_child_reporter", "record_outcome", "reporter_of", "status_by_reference", "submit",
+    "DsaNoticeIn",
+    "MessageIn",
+    "Report",
+    "ReportIn",
+    "ReportStatus",
+    "ReporterIn",
+    "SubjectIn",
+    "acknowledgement",
+    "for_case",
+    "get",
+    "is_child_reporter",
+    "record_outcome",
+    "reporter_of",
+    "status_by_reference",
+    "submit",
 ]

@@ -29,7 +29,7 @@ def submit_report(data: reports.ReportIn, request: Request, response: Response,
     with state.db.transaction() as session:
         report, replayed = reports.submit(session, data, actor, idempotency_key=idempotency_key,
                                           sla_hours=state.settings.sla_hours)
-        status = reports.status_by_reference(session, report.reference)
+        status = reports.status_by_reference(session, report.reference) if replayed else reports.acknowledgement(report)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
