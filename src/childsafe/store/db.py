@@ -29,8 +29,8 @@ def _normalise(url: str) -> str:
 
 def _sqlite_engine(url: str) -> Engine:
     # A small pool: connections (and their PRAGMAs) are reused instead of reopened per transaction.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                           pool_size=5, max_overflow=5)
+    pooling = {} if ":memory:" in url or url.rstrip("/").endswith("sqlite:") else {"pool_size": 5, "max_overflow": 5}
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
