@@ -136,3 +136,13 @@ def test_reviewer_reads_full_report_including_thread(client, keys):
     single = client.get(f"/v1/reports/{report['id']}", headers=keys["child_safety_specialist"])
     assert single.json()["messages"][0]["text"] == "keep this between us"
     assert client.get(f"/v1/reports/{report['id']}", headers=keys["moderator"]).status_code == 403
+
+
+def test_nul_characters_are_refused_the_same_on_both_backends(client, keys):
+    for body in (report_body(free_text="a\x00b"), report_body(reporter={"platform_user_id": "u\x00"}),
+                 report_body(subject={"type": "message_thread", "platform_id": "t",
+                                      "messages": [{"sender_id": "s", "text": "x\x00"}]})):
+        response = client.post("/v1/reports", json=body, headers=keys["service"])
+        assert response.status_code == 422, response.text
+        assert "NUL" in response.text
+    assert client.get("/v1/cases", headers=keys["moderator"]).json() == []

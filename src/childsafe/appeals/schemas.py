@@ -3,13 +3,13 @@
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 
+from childsafe.inputs import Input
 from childsafe.vocabulary import AgeBand
 
 
-class AppealIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AppealIn(Input):
 
     decision_id: uuid.UUID
     appellant_role: Literal["affected_user", "reporter", "parent_guardian"]
@@ -27,8 +27,7 @@ class AppealIn(BaseModel):
         return self
 
 
-class AppealDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AppealDecisionIn(Input):
 
     outcome: Literal["upheld", "overturned"]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]

@@ -4,8 +4,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
+from childsafe.inputs import Input
 from childsafe.vocabulary import RiskCategory
 from childsafe.vocabulary.taxonomy import EEA_COUNTRIES
 
@@ -30,8 +31,7 @@ Text500 = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Text2000 = Annotated[str, StringConstraints(max_length=2000)]
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionIn(Input):
 
     action: Action
     category: RiskCategory | None = None  # defaults to the case's category

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, model_validator
 
+from childsafe.inputs import Input
 from childsafe.vocabulary import AgeBand, RiskCategory
 from childsafe.vocabulary.reasons import REASON_CODES, reason_by_code
 
@@ -80,8 +81,8 @@ Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(_utc)]  # stored as UTC; naive times are refused
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+class Strict(Input):
+    pass
 
 
 class ReporterIn(Strict):
@@ -101,7 +102,7 @@ class ReporterIn(Strict):
 
 class MessageIn(Strict):
     sender_id: Id
-    sent_at: datetime | None = None
+    sent_at: UtcDateTime | None = None
     text: Annotated[str, StringConstraints(max_length=4000)]
     reported: bool = False
 

@@ -4,13 +4,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 
 from childsafe import access, audit
 from childsafe.api.deps import require
 from childsafe.api.problems import ERROR_RESPONSES
 from childsafe.api.views import AuditView, KeyCreated, KeyView, VerifyView
+from childsafe.inputs import Input
 from childsafe.vocabulary import Role
 
 router = APIRouter(prefix="/v1", tags=["administration"], responses=ERROR_RESPONSES)
@@ -18,8 +19,7 @@ Admin = Annotated[audit.Actor, Depends(require(Role.ADMIN))]
 Auditor = Annotated[audit.Actor, Depends(require(Role.ADMIN, Role.COMPLIANCE))]
 
 
-class KeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class KeyIn(Input):
     role: Role
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from prometheus_client import Counter
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import StringConstraints
 
 from childsafe import cases, decisions, reports
 from childsafe.api.deps import REVIEWERS, AccessReason, require
@@ -21,6 +21,7 @@ from childsafe.api.views import (
     SignalView,
 )
 from childsafe.audit import Actor
+from childsafe.inputs import Input
 from childsafe.vocabulary import RiskCategory
 from childsafe.vocabulary.taxonomy import Queue
 
@@ -29,8 +30,7 @@ DECISIONS = Counter("childsafe_decisions_total", "Decisions made", ["action"])
 Reviewer = Annotated[Actor, Depends(require(*REVIEWERS))]
 
 
-class CommentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CommentIn(Input):
     body: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
 
 
