@@ -389,3 +389,34 @@ def test_dramatiq_on_redis_runs_each_job_once_despite_lost_and_duplicate_message
         assert (job(db, job_id).status, job(db, job_id).attempts) == ("done", 1)
     assert relay.relay_once() == 0
     client.flushdb()
+
+
+def test_external_handlers_hold_no_transaction_while_they_run(db):
+    """A slow webhook must not block other writers (on SQLite the writer lock is the whole database)."""
+    import threading
+
+    from childsafe import access, audit
+
+    kind = "test.jobs.external"
+    finished: list[bool] = []
+
+    def write_elsewhere() -> None:
+        with db.transaction() as session:
+            access.create_key(session, "service", "written while the webhook runs", audit.Actor("t", "admin"))
+        finished.append(True)
+
+    @outbox.external_handler(kind)
+    def slow_remote_call(payload: dict) -> None:
+        other = threading.Thread(target=write_elsewhere)
+        other.start()
+        other.join(timeout=5)
+
+    try:
+        with db.transaction() as session:
+            outbox.enqueue(session, kind, {"n": 1})
+        assert outbox.run_due(db) == 1
+        assert finished == [True], "another writer was blocked while the external handler ran"
+        with db.transaction() as session:
+            assert [j.status for j in outbox.jobs_of_kind(session, kind)] == ["done"]
+    finally:
+        outbox._EXTERNAL.pop(kind, None)

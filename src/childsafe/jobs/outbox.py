@@ -27,7 +27,9 @@ CLAIM_FOR = timedelta(minutes=5)
 _ENQUEUED = "childsafe.jobs.enqueued"
 
 Handler = Callable[[Session, dict[str, Any]], None]
+External = Callable[[dict[str, Any]], None]
 _HANDLERS: dict[str, Handler] = {}
+_EXTERNAL: dict[str, External] = {}
 _WAKE: list[Callable[[], None]] = []
 
 
@@ -53,6 +55,20 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def external_handler(kind: str) -> Callable[[External], External]:
+    """Register a job that talks to the outside world (a webhook, a remote API).
+
+    It runs with no transaction open, so a slow remote end holds no database lock or connection;
+    the job is marked done afterwards. It must tolerate being run twice (at-least-once).
+    """
+
+    def register(fn: External) -> External:
+        _EXTERNAL[kind] = fn
         return fn
 
     return register
@@ -105,10 +121,18 @@ def run_job(db: Database, job_id: uuid.UUID) -> bool:
         with db.transaction() as session:
             job = session.get(Job, job_id)
             assert job is not None
-            fn = _HANDLERS.get(job.kind)
-            if fn is None:
-                raise LookupError(f"no handler registered for job kind {job.kind!r}")
-            fn(session, job.payload)
+            kind, payload = job.kind, job.payload
+            if kind not in _EXTERNAL:
+                fn = _HANDLERS.get(kind)
+                if fn is None:
+                    raise LookupError(f"no handler registered for job kind {kind!r}")
+                fn(session, payload)
+                job.status, job.done_at, job.last_error = "done", utcnow(), None
+                return True
+        _EXTERNAL[kind](payload)
+        with db.transaction() as session:
+            job = session.get(Job, job_id)
+            assert job is not None
             job.status, job.done_at, job.last_error = "done", utcnow(), None
         return True
     except Exception as exc:  # a failing handler must not take the runner down
@@ -121,6 +145,7 @@ def run_job(db: Database, job_id: uuid.UUID) -> bool:
                 job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 job.available_at = utcnow() + timedelta(seconds=min(2 ** job.attempts, 3600))
                 job.claimed_until = None
+                job.relayed_at = None  # relay it again once due, not only after the resend window
         return False
 
 

@@ -61,6 +61,6 @@ def publish(session: Session, event_type: str, data: dict[str, Any]) -> None:
                  {"id": event_id, "type": event_type, "at": utcnow().isoformat(), "data": data})
 
 
-@jobs.handler("notify.deliver")
-def _deliver(session: Session, payload: dict[str, Any]) -> None:
+@jobs.external_handler("notify.deliver")
+def _deliver(payload: dict[str, Any]) -> None:
     _notifier.deliver(payload)
