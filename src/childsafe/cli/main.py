@@ -4,6 +4,7 @@ import getpass
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -167,6 +168,36 @@ def audit_head() -> None:
     with db.transaction() as session:
         seq, digest = audit.head(session)
     print(f"{seq} {digest}")
+
+
+@app.command("hash")
+def hash_files(files: Annotated[list[Path], typer.Argument(help="images to hash", exists=True, dir_okay=False)],
+               dihedral: Annotated[bool, typer.Option(help="also the 7 rotations and flips (PDQ)")] = False) -> None:
+    """Print MD5, SHA-256 and PDQ (with quality) of each file as one JSON line; the files stay here."""
+    import orjson
+    from rich.progress import track
+
+    from childsafe import hashing
+
+    failed = 0
+    for path in track(files, description="hashing", console=console, disable=len(files) < 20):
+        try:
+            values = hashing.hash_media(path.read_bytes(), dihedral=dihedral)
+        except hashing.InvalidMedia as exc:
+            console.print(f"[red]{path}[/red]: {exc.detail}", soft_wrap=True)
+            failed += 1
+            continue
+        line: dict[str, object] = {"file": str(path)}
+        for value in values:
+            if value.algorithm == "pdq" and value.variant != "original":
+                line.setdefault("pdq_dihedral", []).append(value.value)  # type: ignore[union-attr]
+            else:
+                line[value.algorithm] = value.value
+                if value.quality is not None:
+                    line["pdq_quality"], line["pdq_low_quality"] = value.quality, not value.match_eligible
+        print(orjson.dumps(line).decode())
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
