@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,19 @@ from childsafe.errors import InvalidInput
 from childsafe.hashing import InvalidMedia, algorithm, decode_image, hamming, hash_media, parse_hash
 from childsafe.hashing.images import decode_image as decode
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdq"
+
+def _shared_pdq() -> Path:
+    """../shared/data/pdq beside the checkout (as in CI), or CHILDSAFE_SHARED_DATA/pdq."""
+    candidates = [Path(p) / "pdq" for p in filter(None, [os.environ.get("CHILDSAFE_SHARED_DATA")])]
+    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data" / "pdq")
+    for candidate in candidates:
+        if (candidate / "expected").is_dir():
+            return candidate
+    raise FileNotFoundError(f"PDQ test data not found in {', '.join(map(str, candidates))}; "
+                            "set CHILDSAFE_SHARED_DATA to the shared data folder")
+
+
+DATA = _shared_pdq()
 
 
 def _rows(name: str) -> list[dict[str, str]]:
