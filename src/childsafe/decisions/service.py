@@ -109,15 +109,11 @@ def _strike(session: Session, decision: Decision, actor: Actor, settings: Settin
     if active >= settings.strike_threshold and decision.action not in (Action.SUSPEND_PERMANENT.value,):
         # A person decides on suspension; the threshold only puts the account in front of them.
         cases.attach(session, cases.SubjectRef(type="account", platform_id=account, account_id=account,
-                                               age_band=_age(decision)),
+                                               age_band=AgeBand(decision.affected_age_band)),
                      cases.Signal(kind="strike_threshold", ref_id=str(decision.id),
                                   category=RiskCategory(decision.category), details={"active_strikes": active}),
                      actor)
         notify.publish(session, "account.strike_threshold_reached", {"account_id": account, "active_strikes": active})
-
-
-def _age(decision: Decision) -> AgeBand:
-    return AgeBand(decision.affected_age_band)
 
 
 def _active_strikes(session: Session, account_id: str) -> int:
