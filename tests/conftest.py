@@ -29,7 +29,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TEST_ACTOR = Actor("test", Role.ADMIN.value, "test setup")
 
 _TABLES = ["reports_report", "cases_signal", "cases_event", "cases_comment", "cases_case", "decisions_decision",
-           "decisions_strike", "appeals_appeal", "jobs_outbox", "access_api_key", "audit_entry"]
+           "decisions_strike", "appeals_appeal", "jobs_outbox", "access_api_key", "audit_entry", "banks_hash",
+           "banks_removal", "banks_import", "banks_bank", "scan_media", "scan_hit"]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from childsafe import access
+from childsafe import access, banks
 from childsafe.vocabulary import Role
 from conftest import TEST_ACTOR, case_of, decide, report_body, submit
 
@@ -41,6 +41,15 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/v1/keys"): frozenset({ADMIN}),
     ("POST", "/v1/keys"): frozenset({ADMIN}),
     ("DELETE", "/v1/keys/{key_id}"): frozenset({ADMIN}),
+    ("POST", "/v1/scan/media"): frozenset({SERVICE, CSS, ADMIN}),
+    ("GET", "/v1/banks"): frozenset({CSS, ADMIN, COMPLIANCE}),
+    ("POST", "/v1/banks"): frozenset({CSS, ADMIN}),
+    ("GET", "/v1/banks/{name}"): frozenset({CSS, ADMIN, COMPLIANCE}),
+    ("PATCH", "/v1/banks/{name}"): frozenset({CSS, ADMIN}),
+    ("DELETE", "/v1/banks/{name}"): frozenset({CSS, ADMIN}),
+    ("POST", "/v1/banks/{name}/hashes"): frozenset({CSS, ADMIN}),
+    ("POST", "/v1/banks/{name}/retractions"): frozenset({CSS, ADMIN}),
+    ("GET", "/v1/index"): frozenset({CSS, ADMIN, COMPLIANCE}),
     ("GET", "/v1/audit"): frozenset({ADMIN, COMPLIANCE}),
     ("GET", "/v1/audit/verify"): frozenset({ADMIN, COMPLIANCE}),
     ("GET", "/healthz"): PUBLIC,
@@ -56,7 +65,10 @@ PUBLIC_ROUTES = {key for key, roles in MATRIX.items() if roles is PUBLIC}
 PROTECTED = sorted(key for key, roles in MATRIX.items() if roles is not PUBLIC)
 # Endpoints that take a JSON body: an allowed role sends {} and must get 422 (no writes in the matrix).
 BODY = {("POST", "/v1/reports"), ("POST", "/v1/cases/{case_id}/comments"), ("POST", "/v1/cases/{case_id}/decision"),
-        ("POST", "/v1/appeals"), ("POST", "/v1/appeals/{appeal_id}/decision"), ("POST", "/v1/keys")}
+        ("POST", "/v1/appeals"), ("POST", "/v1/appeals/{appeal_id}/decision"), ("POST", "/v1/keys"),
+        ("POST", "/v1/scan/media"), ("POST", "/v1/banks"), ("POST", "/v1/banks/{name}/hashes")}
+# Deleting routes act on a spare object, so the other routes still find theirs.
+SPARE = {("DELETE", "/v1/banks/{name}"): {"name": "spare-bank"}}
 PROBLEM = "application/problem+json"
 
 
@@ -93,13 +105,15 @@ def world(client, keys, db) -> dict[str, str]:
     assert appeal.status_code == 201, appeal.text
     with db.transaction() as session:
         spare = access.create_key(session, Role.SERVICE, "spare", TEST_ACTOR)
+        for name in ("world-bank", "spare-bank"):
+            banks.create_bank(session, TEST_ACTOR, name=name)
     return {"reference": ack["reference"], "report_id": ack["id"], "case_id": case_id,
             "decision_id": decision["id"], "appeal_id": appeal.json()["id"], "account_id": "acct-9",
-            "key_id": str(spare.id)}
+            "key_id": str(spare.id), "name": "world-bank"}
 
 
 def _call(client, method: str, template: str, world: dict[str, str], headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    url = template.format(**world)
+    url = template.format(**(world | SPARE.get((method, template), {})))
     body = {"json": {}} if (method, template) in BODY else {}
     return client.request(method, url, headers=headers, **body)
 

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     strike_expiry_days: int = Field(default=365, ge=1)
 
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Hash matching: uploads are hashed in memory and dropped; only hashes are kept.
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_video_seconds: int = Field(default=600, ge=1, le=24 * 3600)
+    scan_concurrency: int = Field(default=0, ge=0, le=256)  # uploads hashed at once; 0 = 2 per CPU core
+    scan_queue_wait_seconds: float = Field(default=0.5, ge=0, le=30)  # then 503 instead of a growing queue
+    index_dir: str | None = None  # index snapshots; default: beside an SQLite database, else memory only
+    index_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
+    confirmed_bank: str = "confirmed-local"  # where specialists' confirmed material goes
     webhook_url: str | None = None
     webhook_secret: str | None = None
     platform_name: str = "Example Platform"

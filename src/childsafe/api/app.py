@@ -1,7 +1,9 @@
 """The FastAPI application factory."""
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -9,7 +11,8 @@ from childsafe import __version__, notify
 from childsafe.api import problems
 from childsafe.api.deps import _KeyCache
 from childsafe.api.middleware import GuardMiddleware, ObservabilityMiddleware
-from childsafe.api.routes import admin, appeals, cases, decisions, meta, reports
+from childsafe.api.routes import admin, appeals, banks, cases, decisions, meta, reports, scan
+from childsafe.banks import Matcher
 from childsafe.config import Settings, get_settings
 from childsafe.jobs import InProcessRunner
 from childsafe.store import Database
@@ -33,9 +36,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if settings.task_queue == "inprocess":
             runner = InProcessRunner(database)
             runner.start()
+        matcher.open()
+        matcher.start()
         try:
             yield
         finally:
+            matcher.stop()
             if runner:
                 runner.stop()
             if db is None:
@@ -46,10 +52,25 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = database
     app.state.key_cache = _KeyCache()
+    matcher = Matcher(database, index_directory(settings), refresh_seconds=settings.index_refresh_seconds)
+    app.state.matcher = matcher
+    app.state.scan_gate = scan.ScanGate(settings.scan_concurrency or 2 * (os.cpu_count() or 1),
+                                        settings.scan_queue_wait_seconds)
     notify.configure_from(settings.webhook_url, settings.webhook_secret)
     problems.install(app)
-    for module in (reports, cases, decisions, appeals, admin, meta):
+    for module in (reports, cases, decisions, appeals, scan, banks, admin, meta):
         app.include_router(module.router)
-    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes,
+                       uploads={"/v1/scan/media": (settings.max_upload_bytes, scan.UPLOAD_TYPES)})
     app.add_middleware(ObservabilityMiddleware)
     return app
+
+
+def index_directory(settings: Settings) -> Path | None:
+    """Where index snapshots live: configured, or beside an SQLite database file; else memory only."""
+    if settings.index_dir:
+        return Path(settings.index_dir)
+    url = settings.database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url and len(url) > len("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///") + ".index")
+    return None

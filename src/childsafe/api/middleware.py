@@ -27,10 +27,17 @@ class _TooLarge(HTTPException):
 
 
 class GuardMiddleware:
-    """Refuses oversized bodies (413) and non-JSON bodies (415) before any parsing happens."""
+    """Refuses oversized bodies (413) and non-JSON bodies (415) before any parsing happens.
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    ``uploads`` names the few paths that take media bytes: each has its own size limit and the
+    content types it accepts besides JSON.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int,
+                 uploads: dict[str, tuple[int, tuple[str, ...]]] | None = None) -> None:
         self.app, self.max_body = app, max_body_bytes
+        self.uploads = {path: (limit, tuple(t.encode() for t in types)) for path, (limit, types) in
+                        (uploads or {}).items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"].encode() not in _BODY_METHODS:
@@ -38,14 +45,20 @@ class GuardMiddleware:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await problem(413, "Payload too large", f"the body must be at most {self.max_body} bytes")(
-                scope, receive, send)
-            return
         ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        limit, allowed = self.max_body, ()
+        upload = self.uploads.get(scope["path"])
+        if upload is not None and ctype != b"application/json":
+            limit, allowed = upload
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await problem(413, "Payload too large", f"the body must be at most {limit} bytes")(scope, receive, send)
+            return
         has_body = length not in (None, b"0") or b"transfer-encoding" in headers
-        if has_body and ctype != b"application/json":
-            await problem(415, "Unsupported media type", "send the body as application/json")(scope, receive, send)
+        if has_body and ctype != b"application/json" and not (allowed and ctype.startswith(allowed)):
+            detail = "send the body as application/json" + (
+                f" or as media ({', '.join(t.decode() + ('*' if t.endswith(b'/') else '') for t in allowed)})"
+                if allowed else "")
+            await problem(415, "Unsupported media type", detail)(scope, receive, send)
             return
         received = 0
 
@@ -54,15 +67,14 @@ class GuardMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _TooLarge(self.max_body)
+                if received > limit:
+                    raise _TooLarge(limit)
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await problem(413, "Payload too large", f"the body must be at most {self.max_body} bytes")(
-                scope, receive, send)
+            await problem(413, "Payload too large", f"the body must be at most {limit} bytes")(scope, receive, send)
 
 
 class ObservabilityMiddleware:

@@ -1,6 +1,5 @@
 """The ``childsafe`` command line: serve, migrate, demo data, keys, audit, background workers."""
 
-import getpass
 import os
 import sys
 import time
@@ -9,14 +8,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from childsafe import __version__, access, audit
-from childsafe.config import Settings, get_settings
-from childsafe.store import Database
+from childsafe.cli.banks import banks_app, match
+from childsafe.cli.common import cli_actor, console, database, settings
 from childsafe.store import migrate as migrations
 from childsafe.vocabulary import Role
 
@@ -25,32 +21,9 @@ keys_app = typer.Typer(help="API keys (stored hashed, shown once).", no_args_is_
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
-console = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except Exception as exc:  # configuration errors deserve a sentence, not a traceback
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _database(url: str) -> Database:
-    """The database, checked reachable; if it is not, a sentence instead of a traceback."""
-    try:
-        db = Database(url)
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, RuntimeError) as exc:
-        reason = escape(str(getattr(exc, "orig", None) or exc))  # the driver's words; never the password
-        console.print(f"[red]database error:[/red] cannot use CHILDSAFE_DATABASE_URL: {reason}", highlight=False)
-        raise typer.Exit(2) from exc
-    return db
-
-
-def _cli_actor() -> audit.Actor:
-    return audit.Actor(id=f"cli:{getpass.getuser()}", role=Role.ADMIN.value, name="command line")
+app.add_typer(banks_app, name="banks")
+app.command("match")(match)
+_settings, _database, _cli_actor = settings, database, cli_actor
 
 
 @app.command()

@@ -41,6 +41,8 @@ class DecisionIn(Input):
     end_date: date | None = None  # for temporary suspensions
     territorial_scope: Annotated[list[str], Field(max_length=len(EEA_COUNTRIES))] = list(EEA_COUNTRIES)
     note: Text2000 | None = None  # for escalations and no-violation decisions
+    # A specialist confirms the content is child sexual abuse material: its hashes join the local bank.
+    confirm_abuse_material: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> "DecisionIn":
@@ -56,6 +58,8 @@ class DecisionIn(Input):
                 raise ValueError("end_date must be in the future")
         elif self.end_date is not None:
             raise ValueError("end_date applies to temporary suspensions only")
+        if self.confirm_abuse_material and self.action not in RESTRICTING:
+            raise ValueError("confirm_abuse_material goes with a restricting decision (remove, restrict, suspend)")
         unknown = sorted(set(self.territorial_scope) - set(EEA_COUNTRIES))
         if unknown:
             raise ValueError(f"territorial_scope has codes outside the EEA: {', '.join(unknown)}")

@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from childsafe import cases, notify, reports
+from childsafe import cases, notify, reports, scan
 from childsafe.audit import Actor, record
 from childsafe.config import Settings
 from childsafe.decisions import notices, statement
 from childsafe.decisions.models import Decision, Strike
 from childsafe.decisions.schemas import RESTRICTING, STRIKING, Action, DecisionIn
-from childsafe.errors import Conflict, Forbidden, NotFound
+from childsafe.errors import Conflict, Forbidden, InvalidInput, NotFound
 from childsafe.store import utcnow
-from childsafe.vocabulary import AgeBand, RiskCategory, is_minor_or_unknown
+from childsafe.vocabulary import AgeBand, RiskCategory, Role, is_minor_or_unknown
 from childsafe.vocabulary.roles import REVIEWER_ROLES
 
 
@@ -26,6 +26,11 @@ def decide(session: Session, case_id: uuid.UUID, data: DecisionIn, actor: Actor,
     case = cases.require_lock(session, case_id, actor)
     action = data.action
     category = data.category or RiskCategory(case.category)
+    if data.confirm_abuse_material:
+        if actor.role != Role.CHILD_SAFETY_SPECIALIST:
+            raise Forbidden("only child-safety specialists confirm abuse material")
+        if category is not RiskCategory.CSAM:
+            raise InvalidInput("confirm_abuse_material applies to the csam category", field="confirm_abuse_material")
     now = utcnow()
 
     if action is Action.ESCALATE:
@@ -83,6 +88,9 @@ def decide(session: Session, case_id: uuid.UUID, data: DecisionIn, actor: Actor,
                                                                    case.subject_platform_id))
     if action in STRIKING and decision.affected_account_id:
         _strike(session, decision, actor, settings)
+    if data.confirm_abuse_material and case.subject_type != "account":
+        scan.confirm_content(session, actor, case.subject_platform_id, bank_name=settings.confirmed_bank,
+                             case_id=str(case.id))
     return decision
 
 

@@ -4,7 +4,7 @@ Capabilities import ``Base`` and the column types from here and own their models
 reads another capability's tables.
 """
 
-from childsafe.store.base import GUID, Base, JSONDict, UTCDateTime, new_id, utcnow
+from childsafe.store.base import GUID, Base, JSONDict, SerialId, UTCDateTime, new_id, utcnow
 from childsafe.store.db import Database, is_postgres
 
-__all__ = ["GUID", "Base", "Database", "JSONDict", "UTCDateTime", "is_postgres", "new_id", "utcnow"]
+__all__ = ["GUID", "Base", "Database", "JSONDict", "SerialId", "UTCDateTime", "is_postgres", "new_id", "utcnow"]

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -18,6 +18,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# An auto-incrementing 64-bit key: SQLite only auto-increments an INTEGER PRIMARY KEY (its rowid),
+# PostgreSQL needs BIGINT for tables that grow past two billion rows (hash lists, seen media).
+SerialId = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Base(DeclarativeBase):

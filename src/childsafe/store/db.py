@@ -40,6 +40,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: bulk hash imports touch big indexes
         cur.close()
 
     @event.listens_for(engine, "begin")
