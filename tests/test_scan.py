@@ -271,3 +271,10 @@ def test_bank_api_round_trip(client, keys):
     assert index["algorithms"]["pdq"]["entries"] == 2
     assert client.delete("/v1/banks/fp", headers=keys["admin"]).status_code == 204
     assert client.get("/v1/banks/fp", headers=keys["admin"]).status_code == 404
+
+
+def test_long_platform_ids_are_accepted(client, keys):
+    """Regression (schemathesis): a 200-character content id overflowed the audit log's object id."""
+    response = upload(client, keys, ORIGINAL, content_id="c" * 200, account_id="a" * 200)
+    assert response.status_code == 200, response.text
+    assert upload(client, keys, ORIGINAL, content_id="c" * 201).status_code == 422

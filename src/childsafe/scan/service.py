@@ -7,6 +7,7 @@ PDQ hashes below the quality gate never support a match claim. The hashes of sca
 kept (never the content), so that hashes added to a bank later find earlier uploads.
 """
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -129,9 +130,16 @@ def scan(session: Session, matcher: Matcher, subject: Subject, hashes: Sequence[
         case = open_match_case(session, subject, hashes, outcome.matches, actor, retroactive=False,
                                sla_hours=sla_hours)
         outcome.case_id = str(case.id)
-    record(session, actor, "scan.media", "content", subject.content_id or "-", verdict=outcome.verdict,
+    record(session, actor, "scan.media", "content", _audit_id(subject.content_id), verdict=outcome.verdict,
            matches=len(outcome.matches), suppressed=len(outcome.suppressed))
     return outcome
+
+
+def _audit_id(content_id: str | None) -> str:
+    """Platform ids go up to 200 characters; the audit log keeps 80, so long ones go in as a digest."""
+    if not content_id:
+        return "-"
+    return content_id if len(content_id) <= 80 else "sha256:" + hashlib.sha256(content_id.encode()).hexdigest()
 
 
 def _image_matches(hits: Sequence[Hit], hashes: Sequence[MediaHash]) -> list[Match]:
