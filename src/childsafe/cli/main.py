@@ -144,9 +144,10 @@ def audit_head() -> None:
 
 
 @app.command("hash")
-def hash_files(files: Annotated[list[Path], typer.Argument(help="images to hash", exists=True, dir_okay=False)],
+def hash_files(files: Annotated[list[Path], typer.Argument(help="images or videos", exists=True, dir_okay=False)],
                dihedral: Annotated[bool, typer.Option(help="also the 7 rotations and flips (PDQ)")] = False) -> None:
-    """Print MD5, SHA-256 and PDQ (with quality) of each file as one JSON line; the files stay here."""
+    """Print MD5, SHA-256 and PDQ (with quality) of each image, or vPDQ frames (one per second) of each video,
+    as one JSON line per file; the files stay here."""
     import orjson
     from rich.progress import track
 
@@ -155,13 +156,16 @@ def hash_files(files: Annotated[list[Path], typer.Argument(help="images to hash"
     failed = 0
     for path in track(files, description="hashing", console=console, disable=len(files) < 20):
         try:
-            values = hashing.hash_media(path.read_bytes(), dihedral=dihedral)
+            media = hashing.hash_file(path, dihedral=dihedral, max_video_seconds=_settings().max_video_seconds)
         except hashing.InvalidMedia as exc:
             console.print(f"[red]{path}[/red]: {exc.detail}", soft_wrap=True)
             failed += 1
             continue
-        line: dict[str, object] = {"file": str(path)}
-        for value in values:
+        line: dict[str, object] = {"file": str(path), "kind": media.kind}
+        if media.frames:
+            line["vpdq"] = [{"frame": f.frame, "timestamp": f.timestamp, "hash": f.hex, "quality": f.quality}
+                            for f in media.frames]
+        for value in media.hashes:
             if value.algorithm == "pdq" and value.variant != "original":
                 line.setdefault("pdq_dihedral", []).append(value.value)  # type: ignore[union-attr]
             else:
