@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 from PIL import Image
 
 from childsafe import access, banks, hashing
@@ -69,13 +70,23 @@ def prepare(url: str, jpegs: list[Path], bank_size: int, match_share: float) -> 
     return token
 
 
-def run_wrk(base: str, token: str, folder: Path, count: int, connections: int, duration: float, prefix: str) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """CPU time of the server process and its threads: requests per CPU-second is the per-core rate."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def run_wrk(base: str, token: str, folder: Path, count: int, connections: int, duration: float, prefix: str,
+            pid: int) -> dict:
+    cpu_before = cpu_seconds(pid)
     cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration:g}s", "--timeout", "10s",
            "-s", str(LUA), base, "--", token, str(folder), str(count), prefix]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     result["connections"] = connections
     result["ok_per_s"] = result["ok"] / result["seconds"]
+    result["server_cores"] = (cpu_seconds(pid) - cpu_before) / result["seconds"]
+    result["ok_per_core_s"] = result["ok_per_s"] / max(result["server_cores"], 1e-9)
     return result
 
 
@@ -99,25 +110,27 @@ def main() -> None:
             runs = []
             for connections in (1, 2, 4):
                 runs.append(run_wrk(server.base, token, work / "img", len(jpegs), connections, args.duration,
-                                    f"c{connections}"))
+                                    f"c{connections}", server.proc.pid))
             best = max(runs, key=lambda r: r["ok_per_s"])
             for factor in (2, 16):
                 time.sleep(1)
                 run = run_wrk(server.base, token, work / "img", len(jpegs), best["connections"] * factor,
-                              args.duration, f"x{factor}")
+                              args.duration, f"x{factor}", server.proc.pid)
                 run["label"] = f"{factor}x sustainable concurrency"
                 runs.append(run)
         finally:
             server.stop()
     lines = [f"# HTTP scan: 512x512 JPEG upload -> MD5 + SHA-256 + PDQ -> match against {args.bank_size:,} PDQ "
              "hashes (one server process)", "",
-             "| connections | load | 200/s | 503 shed | other | timeouts | p50 ms | p99 ms | max ms |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| connections | load | 200/s | server cores busy | 200/s per core | 503 shed | other | timeouts "
+             "| p50 ms | p99 ms | max ms |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        lines.append(f"| {r['connections']} | {r.get('label', 'closed loop')} | {r['ok_per_s']:.1f} | {r['shed']} | "
+        lines.append(f"| {r['connections']} | {r.get('label', 'closed loop')} | {r['ok_per_s']:.1f} | "
+                     f"{r['server_cores']:.2f} | {r['ok_per_core_s']:.1f} | {r['shed']} | "
                      f"{r['other']} | {r['timeouts']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} |")
-    lines += ["", f"Sustainable: {best['ok_per_s']:.1f} scans/s at {best['connections']} connections "
-              f"(target >= 50/s per core)."]
+    lines += ["", f"Sustainable: {best['ok_per_s']:.1f} scans/s at {best['connections']} connections, "
+              f"{best['ok_per_core_s']:.1f} per busy server core (target >= 50/s per core)."]
     text = "\n".join(lines) + "\n"
     (RESULTS / "scan_http.md").write_text(text)
     print(text)
