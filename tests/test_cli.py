@@ -40,13 +40,13 @@ def test_help_lists_the_commands():
 
 
 def test_migrate_is_idempotent(db_url):
-    assert "database at revision 0001" in ok(run(db_url, "migrate")).stderr  # already migrated by the fixture
+    assert "database at revision 0002" in ok(run(db_url, "migrate")).stderr  # already migrated by the fixture
 
 
 def test_migrate_creates_the_schema(tmp_path):
     fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = ok(run(fresh, "migrate"))
-    assert "database at revision 0001" in result.stderr
+    assert "database at revision 0002" in result.stderr
     database = Database(fresh)
     try:
         with database.engine.connect() as conn:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from childsafe.banks import service
@@ -80,10 +81,17 @@ class Matcher:
     # ---- lifecycle --------------------------------------------------------------------------
 
     def open(self) -> "Matcher":
-        """Load the newest snapshot (if any) and catch up with the database."""
+        """Load the newest snapshot (if any) and catch up with the database.
+
+        A database that is down at start-up does not stop the service from starting (``/healthz``
+        says 503 meanwhile); the follower thread catches up once it is back.
+        """
         if self.directory is not None:
             self._load_snapshot()
-        self.refresh()
+        try:
+            self.refresh()
+        except SQLAlchemyError:
+            log.warning("matcher could not reach the database; it will catch up when it can")
         return self
 
     def start(self) -> None:
