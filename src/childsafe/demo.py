@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.orm import Session
 
-from childsafe import access, appeals, cases, decisions, reports
+from childsafe import access, appeals, banks, cases, decisions, reports
 from childsafe.audit import Actor
 from childsafe.config import Settings
 from childsafe.store import Database
@@ -79,7 +80,18 @@ def populate(db: Database, settings: Settings, *, count: int = 60, seed: int = 7
     with db.transaction() as session:
         cases.comment(session, open_cases[-1].id, specialist if open_cases[-1].child_safety else moderator,
                       "Checked the account history: first report against it.")
+        _demo_banks(session, specialist, rng)
     return tokens
+
+
+def _demo_banks(session: Session, actor: Actor, rng: random.Random) -> None:
+    """A match bank of synthetic PDQ hashes and an empty allow bank: nothing in them depicts anything."""
+    banks.create_bank(session, actor, name="demo-known", source="file",
+                      description="Synthetic hashes for trying the API; replace with a real list under agreement")
+    banks.create_bank(session, actor, name="demo-false-positives", kind="allow", threshold=16,
+                      description="Known false positives: a hit here suppresses match-bank hits")
+    entries = [banks.Entry(0, "pdq", f"{rng.getrandbits(256):064x}", f"demo-{i}") for i in range(1000)]
+    banks.add_hashes(session, actor, "demo-known", entries, reason="demo data")
 
 
 def _reporter(reason: str, role: str, age: str, rng: random.Random) -> dict[str, object]:
