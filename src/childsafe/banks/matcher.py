@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from childsafe.banks import service
 from childsafe.banks.formats import PERCEPTUAL
-from childsafe.banks.service import BankInfo, HashRow
+from childsafe.banks.service import BankInfo
 from childsafe.index import HammingIndex, codes_from_hex
 from childsafe.store import Database
 
@@ -123,12 +123,12 @@ class Matcher:
             applied = 0
             while self._state.last_hash < last_hash:
                 with self.db.transaction() as session:
-                    rows = service.hashes_after(session, self._state.last_hash, limit=_PAGE, last_id=last_hash)
+                    rows = service.perceptual_after(session, self._state.last_hash, last_hash, limit=_PAGE)
                 if not rows:
                     self._state.last_hash = last_hash
                     break
                 self._add(rows)
-                self._state.last_hash = rows[-1].id
+                self._state.last_hash = rows[-1][0]
                 applied += len(rows)
             while self._state.last_removal < last_removal:
                 with self.db.transaction() as session:
@@ -146,17 +146,14 @@ class Matcher:
                 self._save_snapshot()
             return applied
 
-    def _add(self, rows: Sequence[HashRow]) -> None:
+    def _add(self, rows: Sequence[tuple[int, int, str, str]]) -> None:
+        """Rows are (id, bank id, algorithm, hex) and all newer than anything indexed: ids only grow."""
         for algorithm in PERCEPTUAL:
-            chosen = [r for r in rows if r.algorithm == algorithm]
-            if not chosen:
-                continue
-            index = self.indexes[algorithm]
-            fresh = [r for r in chosen if r.id not in index]  # a snapshot may already hold a few
-            if fresh:
-                index.add(np.fromiter((r.id for r in fresh), np.int64, len(fresh)),
-                          codes_from_hex([r.value for r in fresh]),
-                          np.fromiter((r.bank_id for r in fresh), np.uint16, len(fresh)))
+            chosen = [r for r in rows if r[2] == algorithm]
+            if chosen:
+                self.indexes[algorithm].add(np.fromiter((r[0] for r in chosen), np.int64, len(chosen)),
+                                            codes_from_hex([r[3] for r in chosen]),
+                                            np.fromiter((r[1] for r in chosen), np.uint16, len(chosen)))
 
     @property
     def marks(self) -> tuple[int, int]:

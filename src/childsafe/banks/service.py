@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from childsafe import jobs
@@ -143,28 +141,46 @@ def stats(session: Session, bank: Bank) -> dict[str, Any]:
 def insert_entries(session: Session, bank: Bank, entries: Sequence[Entry], *, import_id: Any = None) -> int:
     """Add entries, skipping any the bank already holds. Returns how many were new.
 
-    The caller holds the write lock. Uses the dialects' "on conflict do nothing" so that a resumed
-    import may re-send a batch safely.
+    The caller holds the write lock. This is the bulk path of imports (millions of rows), so it
+    talks to the driver directly: SQLite gets one prepared ``INSERT … ON CONFLICT DO NOTHING``
+    executed per row; PostgreSQL gets ``COPY`` into a temporary table and one ``INSERT … SELECT``.
+    Either way a resumed import may re-send a batch safely.
     """
     if not entries:
         return 0
     now = utcnow()
-    rows = [{"bank_id": bank.id, "algorithm": e.algorithm, "value": e.value, "item_id": e.item_id,
-             "quality": e.quality, "frame_time": e.frame_time, "import_id": import_id, "added_at": now}
-            for e in entries]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = pg_insert(BankHash).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite_insert(BankHash).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
-        statement = insert(BankHash)
+    dialect = session.get_bind().dialect
+    stamp = BankHash.__table__.c.added_at.type.bind_processor(dialect)
+    key = BankHash.__table__.c.import_id.type.bind_processor(dialect)
+    added_at = stamp(now) if stamp else now
+    import_key = key(import_id) if key and import_id is not None else import_id
+    rows = [(bank.id, e.algorithm, e.value, e.item_id, e.quality, e.frame_time, import_key, added_at) for e in entries]
     before = _max_hash_id(session)
-    session.execute(statement, rows)
-    # on_conflict_do_nothing + executemany gives no reliable per-row count on every driver: count by id
+    connection = session.connection()
+    if dialect.name == "postgresql":
+        _copy_insert(connection, rows)
+    else:
+        connection.exec_driver_sql(
+            f"INSERT INTO banks_hash ({_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608 - constants
+            "ON CONFLICT DO NOTHING", rows)
     added = session.scalar(select(func.count()).select_from(BankHash).where(BankHash.id > before)) or 0
     bank.last_refresh_at = now
     return added
+
+
+_INSERT_COLUMNS = "bank_id, algorithm, value, item_id, quality, frame_time, import_id, added_at"
+
+
+def _copy_insert(connection: Any, rows: list[tuple[Any, ...]]) -> None:
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS banks_hash_incoming "
+                   "(LIKE banks_hash INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    with cursor.copy(f"COPY banks_hash_incoming ({_INSERT_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(f"INSERT INTO banks_hash ({_INSERT_COLUMNS}) SELECT {_INSERT_COLUMNS} "  # noqa: S608 - constants
+                   "FROM banks_hash_incoming ON CONFLICT DO NOTHING")
+    cursor.execute("DELETE FROM banks_hash_incoming")
 
 
 def _max_hash_id(session: Session) -> int:
@@ -271,6 +287,24 @@ def hashes_after(session: Session, after_id: int, *, limit: int = 100_000, last_
     if bank_id is not None:
         query = query.where(BankHash.bank_id == bank_id)
     return [HashRow(*row) for row in session.execute(query.order_by(BankHash.id).limit(limit))]
+
+
+def perceptual_after(session: Session, after_id: int, last_id: int, *,
+                     limit: int = 100_000) -> list[tuple[int, int, str, str]]:
+    """(id, bank id, algorithm, hex) of PDQ/vPDQ hashes with ids in (after_id, last_id], in id order.
+
+    Walks the primary key only (the algorithm is filtered here, not in SQL, so the planner cannot
+    pick the hash index and sort), and skips ORM row objects: a matcher catching up reads millions.
+    """
+    rows = session.execute(select(BankHash.id, BankHash.bank_id, BankHash.algorithm, BankHash.value)
+                           .where(BankHash.id > after_id, BankHash.id <= last_id)
+                           .order_by(BankHash.id).limit(limit)).all()
+    if not rows:
+        return []
+    chosen: list[tuple[int, int, str, str]] = [tuple(r) for r in rows if r[2] in PERCEPTUAL]  # type: ignore[misc]
+    if not chosen or chosen[-1][0] != rows[-1][0]:  # keep the page's last id so the caller moves past it
+        chosen.append((rows[-1][0], rows[-1][1], "", ""))
+    return chosen
 
 
 def removals_after(session: Session, after_seq: int, *, limit: int = 100_000) -> list[tuple[int, int, str]]:
