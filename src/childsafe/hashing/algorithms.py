@@ -5,9 +5,12 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+import numpy as np
+
 from childsafe.errors import InvalidInput
-from childsafe.hashing.images import decode_image
-from childsafe.hashing.pdq import PDQ_MIN_QUALITY, hamming, pdq_dihedral, pdq_hash
+from childsafe.hashing.images import InvalidMedia, decode_for_pdq, decode_image
+from childsafe.hashing.pdq import PDQ_MIN_QUALITY, hamming, pdq_dihedral, pdq_from_luma, pdq_hash
+from childsafe.hashing.sniff import sniff_video
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +19,8 @@ class HashValue:
     value: str
     quality: int | None = None  # perceptual hashes only
     variant: str = "original"  # or the dihedral transform it came from
+    frame: int | None = None  # vPDQ: the frame number the hash came from
+    timestamp: float | None = None  # vPDQ: that frame's time in seconds
 
     @property
     def match_eligible(self) -> bool:
@@ -76,7 +81,27 @@ class Sha256(_Cryptographic):
         return hashlib.sha256(data).hexdigest()
 
 
-_DIHEDRAL = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flip_plus1", "flip_minus1")
+DIHEDRAL_VARIANTS = ("original", "rotate90", "rotate180", "rotate270", "flipx", "flipy", "flip_plus1",
+                     "flip_minus1")
+_DIHEDRAL = DIHEDRAL_VARIANTS
+
+
+def pdq_hash_bytes(data: bytes, *, dihedral: bool = False, exact: bool = False) -> tuple[list[str], int]:
+    """PDQ of an image file: ([hash] or the 8 dihedral hashes in ``DIHEDRAL_VARIANTS`` order, quality).
+
+    By default an image larger than 512 on a side takes the fast path (reduced decode, luma only; within a few
+    bits of the full-resolution hash, see ``childsafe.hashing.pdq``); ``exact=True`` always decodes in full and
+    hashes through the bindings. Images at most 512 on both sides are bit-exact either way.
+    """
+    if sniff_video(data):
+        raise InvalidMedia("the file is a video; PDQ hashes images (videos get vPDQ frame hashes)", field="media")
+    decoded = decode_image(data) if exact else decode_for_pdq(data)
+    if isinstance(decoded, np.ndarray):
+        if dihedral:
+            return pdq_dihedral(decoded)
+        value, quality = pdq_hash(decoded)
+        return [value], quality
+    return pdq_from_luma(decoded, dihedral=dihedral)
 
 
 class Pdq:
@@ -84,13 +109,12 @@ class Pdq:
     hex_length = 64
     default_threshold = 31  # HMA's and ThreatExchange's default
 
+    def __init__(self, *, exact: bool = False) -> None:
+        self.exact = exact
+
     def hash_bytes(self, data: bytes, *, dihedral: bool = False) -> list[HashValue]:
-        pixels = decode_image(data)
-        if dihedral:
-            hashes, quality = pdq_dihedral(pixels)
-            return [HashValue(self.name, h, quality, v) for h, v in zip(hashes, _DIHEDRAL, strict=True)]
-        value, quality = pdq_hash(pixels)
-        return [HashValue(self.name, value, quality)]
+        hashes, quality = pdq_hash_bytes(data, dihedral=dihedral, exact=self.exact)
+        return [HashValue(self.name, h, quality, v) for h, v in zip(hashes, _DIHEDRAL, strict=False)]
 
     def distance(self, a: str, b: str) -> int:
         return hamming(a, b)

@@ -5,23 +5,29 @@ Pillow is told the largest image we accept before it allocates anything, so a de
 """
 
 import io
+import struct
 import warnings
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from childsafe.errors import InvalidInput
+from childsafe.hashing.pdq import EXACT_MAX_SIDE, Luma, luma_from_rgb, reduction_for
 
 MAX_PIXELS = 50_000_000  # about 7000 x 7000: far above any photo, far below a bomb
 MAX_BYTES = 50 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 class InvalidMedia(InvalidInput):
     """The bytes are not an image we can hash; the message says why, in words a platform can act on."""
 
 
-def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES) -> np.ndarray:
-    """RGB pixels as an (height, width, 3) uint8 array."""
+def _decode(data: bytes, max_pixels: int, max_bytes: int, read: Callable[[Image.Image], T]) -> T:
+    """Open ``data``, check its size from the header, and run ``read`` on it; every failure is ``InvalidMedia``."""
     if not data:
         raise InvalidMedia("the file is empty (0 bytes)", field="media")
     if len(data) > max_bytes:
@@ -36,8 +42,7 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = 
                 if width * height > max_pixels:
                     raise InvalidMedia(f"the image is {width}x{height}, more than {max_pixels} pixels allowed "
                                        "(a possible decompression bomb)", field="media")
-                image.load()
-                return np.asarray(image.convert("RGB"))
+                return read(image)
     except InvalidMedia:
         raise
     except UnidentifiedImageError:
@@ -46,5 +51,43 @@ def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = 
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidMedia("the image is too large to decode safely (a possible decompression bomb)",
                            field="media") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct.error) as exc:
         raise InvalidMedia(f"the image is corrupt or truncated ({type(exc).__name__})", field="media") from None
+
+
+def _rgb(image: Image.Image) -> np.ndarray:
+    image.load()
+    return np.asarray(image.convert("RGB"))
+
+
+def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES) -> np.ndarray:
+    """RGB pixels as an (height, width, 3) uint8 array, at full resolution."""
+    return _decode(data, max_pixels, max_bytes, _rgb)
+
+
+def _pdq_input(image: Image.Image) -> np.ndarray | Luma:
+    width, height = image.size
+    if width <= EXACT_MAX_SIDE and height <= EXACT_MAX_SIDE:
+        return _rgb(image)  # small: the bindings, bit-exact
+    scale = reduction_for(height, width)
+    reduced = (-(-width // scale), -(-height // scale))
+    if image.format == "JPEG" and image.mode in ("RGB", "L"):
+        # libjpeg straight to the Y plane (JFIF luma = PDQ's luma), scaled in the DCT domain.
+        image.draft("L", (width // scale, height // scale) if scale > 1 else None)
+    image.load()
+    if image.mode == "L" and image.size == reduced:
+        return Luma(np.asarray(image), height, width, scale)  # uint8; only the sampled bands become float
+    if image.size != (width, height):
+        raise OSError(f"the decoder returned {image.size[0]}x{image.size[1]}")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if scale > 1:
+        rgb = rgb.reduce(scale)  # box average, as the DCT-domain scaling roughly is
+        if rgb.size != reduced:
+            raise OSError(f"the reduction returned {rgb.size[0]}x{rgb.size[1]}")
+    return Luma(luma_from_rgb(np.asarray(rgb)), height, width, scale)
+
+
+def decode_for_pdq(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES) -> np.ndarray | Luma:
+    """What PDQ needs, as cheaply as it can be had: full RGB for an image at most 512 on both sides (hashed by the
+    bindings, bit-exact), else its luma on a reduced grid (see ``childsafe.hashing.pdq``)."""
+    return _decode(data, max_pixels, max_bytes, _pdq_input)
