@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from childsafe import __version__, notify
 from childsafe.api import problems
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests run side by side in threads; a multi-threaded BLAS inside each one only adds spinning.
+        threadpool_limits(limits=1)
         runner = None
         if settings.task_queue == "inprocess":
             runner = InProcessRunner(database)
