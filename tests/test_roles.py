@@ -42,6 +42,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/v1/keys"): frozenset({ADMIN}),
     ("DELETE", "/v1/keys/{key_id}"): frozenset({ADMIN}),
     ("POST", "/v1/scan/media"): frozenset({SERVICE, CSS, ADMIN}),
+    ("POST", "/v1/scan/text"): frozenset({SERVICE, MOD, CSS, ADMIN}),
+    ("POST", "/v1/scan/conversation"): frozenset({SERVICE, MOD, CSS, ADMIN}),
     ("GET", "/v1/banks"): frozenset({CSS, ADMIN, COMPLIANCE}),
     ("POST", "/v1/banks"): frozenset({CSS, ADMIN}),
     ("GET", "/v1/banks/{name}"): frozenset({CSS, ADMIN, COMPLIANCE}),
@@ -66,7 +68,8 @@ PROTECTED = sorted(key for key, roles in MATRIX.items() if roles is not PUBLIC)
 # Endpoints that take a JSON body: an allowed role sends {} and must get 422 (no writes in the matrix).
 BODY = {("POST", "/v1/reports"), ("POST", "/v1/cases/{case_id}/comments"), ("POST", "/v1/cases/{case_id}/decision"),
         ("POST", "/v1/appeals"), ("POST", "/v1/appeals/{appeal_id}/decision"), ("POST", "/v1/keys"),
-        ("POST", "/v1/scan/media"), ("POST", "/v1/banks"), ("POST", "/v1/banks/{name}/hashes")}
+        ("POST", "/v1/scan/media"), ("POST", "/v1/banks"), ("POST", "/v1/banks/{name}/hashes"),
+        ("POST", "/v1/scan/text"), ("POST", "/v1/scan/conversation")}
 # Deleting routes act on a spare object, so the other routes still find theirs.
 SPARE = {("DELETE", "/v1/banks/{name}"): {"name": "spare-bank"}}
 PROBLEM = "application/problem+json"

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     index_dir: str | None = None  # index snapshots; default: beside an SQLite database, else memory only
     index_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     confirmed_bank: str = "confirmed-local"  # where specialists' confirmed material goes
+    # Text risk detection: an optional external model server (see childsafe.detect.external).
+    text_model_url: str | None = None
+    text_model_token: str | None = None
+    text_model_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
+    pii_region: str = Field(default="GB", pattern="^[A-Z]{2}$")  # default region for phone numbers
     webhook_url: str | None = None
     webhook_secret: str | None = None
     platform_name: str = "Example Platform"

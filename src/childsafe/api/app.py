@@ -12,9 +12,11 @@ from childsafe import __version__, notify
 from childsafe.api import problems
 from childsafe.api.deps import _KeyCache
 from childsafe.api.middleware import GuardMiddleware, ObservabilityMiddleware
-from childsafe.api.routes import admin, appeals, banks, cases, decisions, meta, reports, scan
+from childsafe.api.routes import admin, appeals, banks, cases, decisions, meta, reports, scan, text
 from childsafe.banks import Matcher
 from childsafe.config import Settings, get_settings
+from childsafe.detect.external import ExternalClassifier
+from childsafe.detect.service import Detector
 from childsafe.jobs import InProcessRunner
 from childsafe.store import Database
 
@@ -57,11 +59,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = _KeyCache()
     matcher = Matcher(database, index_directory(settings), refresh_seconds=settings.index_refresh_seconds)
     app.state.matcher = matcher
+    external = (ExternalClassifier(settings.text_model_url, settings.text_model_timeout_seconds,
+                                   settings.text_model_token) if settings.text_model_url else None)
+    app.state.detector = Detector(external=external, region=settings.pii_region)
     app.state.scan_gate = scan.ScanGate(settings.scan_concurrency or 2 * (os.cpu_count() or 1),
                                         settings.scan_queue_wait_seconds)
     notify.configure_from(settings.webhook_url, settings.webhook_secret)
     problems.install(app)
-    for module in (reports, cases, decisions, appeals, scan, banks, admin, meta):
+    for module in (reports, cases, decisions, appeals, scan, text, banks, admin, meta):
         app.include_router(module.router)
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes,
                        uploads={"/v1/scan/media": (settings.max_upload_bytes, scan.UPLOAD_TYPES)})

@@ -13,6 +13,7 @@ from rich.table import Table
 from childsafe import __version__, access, audit
 from childsafe.cli.banks import banks_app, match
 from childsafe.cli.common import cli_actor, console, database, settings
+from childsafe.cli.text import scan_text, train
 from childsafe.store import migrate as migrations
 from childsafe.vocabulary import Role
 
@@ -23,6 +24,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(banks_app, name="banks")
 app.command("match")(match)
+app.command("scan-text")(scan_text)
+app.command("train")(train)
 _settings, _database, _cli_actor = settings, database, cli_actor
 
 
