@@ -13,5 +13,5 @@ from childsafe.store import Base
 
 metadata = Base.metadata
 
-__all__ = ["ApiKey", "Appeal", "AuditEntry", "Bank", "BankHash", "BankImport", "BankRemoval", "Case", "CaseComment", "CaseEvent", "CaseSignal", "Decision", "Job",
-           "Report", "ScanHit", "SeenMedia", "Strike", "metadata"]
+__all__ = ["ApiKey", "Appeal", "AuditEntry", "Bank", "BankHash", "BankImport", "BankRemoval", "Case", "CaseComment",
+           "CaseEvent", "CaseSignal", "Decision", "Job", "Report", "ScanHit", "SeenMedia", "Strike", "metadata"]
