@@ -77,6 +77,18 @@ def fit_tfidf(data: training.LabelledData, head: str, idx: np.ndarray):  # -> sk
     return pipe
 
 
+def auc_ci(y: np.ndarray, s: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """95 % bootstrap interval of the ROC AUC (rows resampled with replacement, stratified by label)."""
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    aucs = []
+    for _ in range(n):
+        idx = np.concatenate([rng.choice(pos, pos.size), rng.choice(neg, neg.size)])
+        aucs.append(training.roc_auc(y[idx], s[idx]))
+    lo, hi = np.percentile(aucs, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
@@ -132,6 +144,7 @@ def main() -> None:
                 "n": len(y),
                 "pos": int(y.sum()),
                 "ours": (training.roc_auc(y, ours), training.precision_at_recall(y, ours), ours_fpr),
+                "ours_ci": auc_ci(y, ours),
                 "tfidf": (training.roc_auc(y, tf), training.precision_at_recall(y, tf), float(tfidf_fpr[head].mean())),
                 "profanity": (training.roc_auc(y, prof), training.precision_at_recall(y, prof), prof_fpr),
             }
@@ -153,14 +166,15 @@ def main() -> None:
         "our seed examples); alt-profanity-check zero-shot. AUC = ROC AUC; P@90R = precision at 90 % recall; "
         f"benign FPR = share of the {len(benign)} benign messages flagged for that category.",
         "",
-        "| category (OpenAI label) | rows / positives | ours AUC | ours P@90R | TF-IDF+LR AUC | TF-IDF+LR P@90R "
-        "| profanity-check AUC | profanity-check P@90R | benign FPR ours / TF-IDF / profanity |",
+        "| category (OpenAI label) | rows / positives | ours AUC [95 % CI] | ours P@90R | TF-IDF+LR AUC "
+        "| TF-IDF+LR P@90R | profanity-check AUC | profanity-check P@90R | benign FPR ours / TF-IDF / profanity |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows_out:
         o, t, p = r["ours"], r["tfidf"], r["profanity"]
         lines.append(
-            f"| {r['head']} ({r['label']}) | {r['n']} / {r['pos']} | **{fmt(o[0])}** | {fmt(o[1])} | {fmt(t[0])} "
+            f"| {r['head']} ({r['label']}) | {r['n']} / {r['pos']} | **{fmt(o[0])}** [{fmt(r['ours_ci'][0])}, "
+            f"{fmt(r['ours_ci'][1])}] | {fmt(o[1])} | {fmt(t[0])} "
             f"| {fmt(t[1])} | {fmt(p[0])} | {fmt(p[1])} | {fmt(o[2], True)} / {fmt(t[2], True)} / {fmt(p[2], True)} |"
         )
     lines += [

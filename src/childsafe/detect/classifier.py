@@ -13,17 +13,20 @@ categories, thresholds, version, data and file digests) and the encoder director
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from childsafe.detect.encoder import DEFAULT_ENCODER_DIR, Encoder
+from childsafe.detect.encoder import DEFAULT_ENCODER_DIR, Encoder, TokenSpans, count_matrix
 from childsafe.detect.normalize import MAX_TEXT_CHARS, TextTooLong, normalize, normalize_with_offsets
 from childsafe.errors import InvalidInput
 
@@ -66,6 +69,7 @@ HEAD_CATEGORIES: dict[str, tuple[str, ...]] = {
 SUPPORT_HEADS = frozenset({"self_harm_help_seeking"})
 
 _MAX_CUES = 3
+_SMALL_BATCH = 4  # up to this many texts, score them one by one with plain numpy
 _CUE_SHARE = 0.25  # a word is a cue when it carries at least this share of the strongest word's contribution
 
 
@@ -139,6 +143,9 @@ class TextClassifier:
         self.model_version = model_version
         self.meta = meta or {}
         self._support = [h.name for h in self.heads if h.kind == "support"]
+        self._idf_list: list[float] = self.idf.tolist()
+        self._threshold_list: list[float] = self.thresholds.tolist()
+        self._proj = np.ascontiguousarray(encoder.embedding @ self.w_emb_t)  # (V, H): each token's E[t] . w_emb
         vocab = self.idf.shape[0]
         if self.w_tok.shape != (vocab, len(self.heads)) or self.w_emb_t.shape != (encoder.dim, len(self.heads)):
             raise ValueError("heads do not match the encoder (vocabulary or dimension)")
@@ -184,17 +191,40 @@ class TextClassifier:
 
     # --- scoring ---------------------------------------------------------------------------------------------
 
-    def logits_from_ids(self, ids: list[list[int]]) -> np.ndarray:
+    def logits_from_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
         """(n, H) head logits for tokenised, normalised texts."""
-        emb = self.encoder.pool(ids)
-        out = emb @ self.w_emb_t
+        return self._forward(ids)[0]
+
+    def _forward(self, ids: Sequence[Sequence[int]]) -> tuple[np.ndarray, list[float]]:
+        """Logits, and the length of each text's summed token vector (the cues reuse it)."""
+        if len(ids) <= _SMALL_BATCH:
+            rows, norms = [], []
+            for x in ids:
+                row, n = self._forward_one(x)
+                rows.append(row)
+                norms.append(n)
+            return (np.vstack(rows) if rows else np.zeros((0, len(self.heads)))), norms
+        counts = count_matrix(ids, self.idf.shape[0])  # sparse products: fast for batches, costly to set up
+        sums = np.asarray(counts @ self.encoder.embedding, dtype=np.float32)
+        norms = np.linalg.norm(sums, axis=1)
+        out = (sums @ self.w_emb_t) / np.maximum(norms, 1e-30)[:, None]
         out += self.bias
-        rows, cols, data = tfidf_rows(ids, self.idf)
-        if data.size:
-            contrib = (data * self.alpha)[:, None] * self.w_tok[cols]
-            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            out[rows[starts]] += np.add.reduceat(contrib, starts, axis=0)
-        return out
+        out += self.alpha * np.asarray(tfidf_from_counts(counts, self.idf) @ self.w_tok)
+        return out, norms.tolist()
+
+    def _forward_one(self, ids: Sequence[int]) -> tuple[np.ndarray, float]:
+        """The same for one text with few numpy calls (scipy's set-up costs more than the maths)."""
+        if not ids:
+            return self.bias.astype(np.float64), 0.0
+        total = self.encoder.embedding[ids].sum(axis=0)
+        counts = Counter(ids)
+        uniq = list(counts)
+        idf = self._idf_list
+        tf = [(1.0 + math.log(c)) * idf[t] for t, c in counts.items()]
+        scale = self.alpha / (math.sqrt(sum(v * v for v in tf)) or 1.0)
+        norm = math.sqrt(float(total @ total))
+        tok = np.asarray(tf, dtype=np.float32) @ self.w_tok[uniq]
+        return (self._proj[ids].sum(axis=0)) / (norm or 1.0) + self.bias + scale * tok, norm
 
     def score(self, texts: Sequence[str], *, cues: bool = True) -> list[TextResult]:
         """Score a batch of messages. Raises ``TextTooLong`` (a 422) for a message over ``MAX_TEXT_CHARS``."""
@@ -208,22 +238,23 @@ class TextClassifier:
         if not texts:
             return []
         normalized = [normalize(t) for t in texts]
-        ids = self.encoder.token_ids(normalized)
-        probs = _sigmoid(self.logits_from_ids(ids))
-        over = probs >= self.thresholds
+        encodings = self.encoder.tokenize(normalized)  # with offsets, read back for flagged messages only
+        logits, emb_norms = self._forward(self.encoder.ids_of(encodings))
+        probs = _sigmoid(logits)
         results = []
-        for i, text in enumerate(texts):
-            row = probs[i]
-            flagged = [self.names[k] for k in np.flatnonzero(over[i])]
-            categories: list[str] = []
-            for k in np.flatnonzero(over[i]):
-                for c in self.heads[k].categories:
-                    if c not in categories:
-                        categories.append(c)
-            text_cues = self.cues(text, flagged) if (cues and flagged) else []
+        names, heads, thresholds = self.names, self.heads, self._threshold_list
+        for i, (text, row) in enumerate(zip(texts, probs.tolist(), strict=True)):
+            hits = [k for k, p in enumerate(row) if p >= thresholds[k]]
+            flagged = [names[k] for k in hits]
+            categories = list(dict.fromkeys(c for k in hits for c in heads[k].categories))
+            text_cues = (
+                self._cues(text, normalized[i], self.encoder.spans_of(encodings[i]), hits, emb_norms[i])
+                if cues and hits
+                else []
+            )
             results.append(
                 TextResult(
-                    scores={n: float(row[k]) for k, n in enumerate(self.names)},
+                    scores=dict(zip(names, row, strict=True)),
                     flagged=flagged,
                     categories=categories,
                     cues=text_cues,
@@ -240,38 +271,53 @@ class TextClassifier:
 
     def cues(self, text: str, heads: Sequence[str], *, limit: int = _MAX_CUES) -> list[Cue]:
         """For each head, the words of ``text`` (original offsets) that contributed most to its logit."""
-        norm, origin = normalize_with_offsets(text)
-        spans = self.encoder.spans(norm)
-        if spans.ids.size == 0:
+        norm = normalize(text)
+        spans = self.encoder.token_spans([norm])[0]
+        _, emb_norm = self._forward_one(spans.ids)
+        return self._cues(text, norm, spans, [self.names.index(h) for h in heads], emb_norm, limit=limit)
+
+    def _cues(
+        self, text: str, norm: str, spans: TokenSpans, heads: list[int], emb_norm: float, *, limit: int = _MAX_CUES
+    ) -> list[Cue]:
+        """Per-token contributions to the logits of ``heads`` (indices), summed per word, top words per head.
+
+        The logit is ``w_emb . sum(E[t]) / |sum(E[t])| + alpha * w_tok . tfidf / |tfidf| + b``: both parts are sums
+        over the tokens, so each token's share is exact (``E[t] . w_emb`` is precomputed per token); a word's share
+        is the sum over its tokens."""
+        ids = spans.ids
+        if not ids or not heads:
             return []
-        enc = self.encoder.embedding
-        total = enc[spans.ids].sum(axis=0)
-        norm_emb = float(np.linalg.norm(total)) or 1.0
-        uniq, inverse, counts = np.unique(spans.ids, return_inverse=True, return_counts=True)
-        tf = (1.0 + np.log(counts)) * self.idf[uniq]
-        norm_tf = float(np.linalg.norm(tf)) or 1.0
-        # Words: maximal runs of non-space characters of the normalised text; tokens belong to the word they start in.
-        words = [_trim(norm, m.start(), m.end()) for m in re.finditer(r"\S+", norm)]
-        word_starts = np.asarray([s for s, _ in words], dtype=np.int64)
-        token_word = np.searchsorted(word_starts, spans.starts, side="right") - 1
+        _, origin = normalize_with_offsets(text)
+        counts = Counter(ids)
+        idf = self._idf_list
+        weight = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
+        norm_tf = math.sqrt(sum(v * v for v in weight.values())) or 1.0
+        share = np.asarray([self.alpha * weight[t] / norm_tf / counts[t] for t in ids], dtype=np.float32)
+        per_token = self._proj[ids][:, heads] / (emb_norm or 1.0) + share[:, None] * self.w_tok[ids][:, heads]
+        # Words: runs of non-space characters of the normalised text; a token belongs to the word it starts in.
+        raw = [(m.start(), m.end()) for m in _WORD.finditer(norm)]
+        word_starts = [s for s, _ in raw]
+        per_word: dict[int, list[float]] = {}
+        for start, contrib in zip(spans.starts, per_token.tolist(), strict=True):
+            w = max(bisect.bisect_right(word_starts, start) - 1, 0)
+            acc = per_word.setdefault(w, [0.0] * len(heads))
+            for j, v in enumerate(contrib):
+                acc[j] += v
         out: list[Cue] = []
-        for head in heads:
-            k = self.names.index(head)
-            per_token = enc[spans.ids] @ self.w_emb_t[:, k] / norm_emb
-            tok_part = self.alpha * tf * self.w_tok[uniq, k] / norm_tf / counts
-            per_token = per_token + tok_part[inverse]
-            per_word = np.bincount(token_word, weights=per_token, minlength=len(words))
-            order = np.argsort(-per_word)
-            top = per_word[order[0]] if order.size else 0.0
-            for w in order[:limit]:
-                if per_word[w] <= 0 or per_word[w] < _CUE_SHARE * top:
+        for j, k in enumerate(heads):
+            ranked = sorted(per_word, key=lambda w: (-per_word[w][j], w))[:limit]
+            top = per_word[ranked[0]][j]
+            for w in ranked:
+                value = per_word[w][j]
+                if value <= 0 or value < _CUE_SHARE * top:
                     break
-                s, e = words[w]
+                s, e = _trim(norm, *raw[w])
                 start, end = origin[s], origin[e - 1] + 1
-                out.append(Cue(head, start, end, text[start:end]))
+                out.append(Cue(self.names[k], start, end, text[start:end]))
         return out
 
 
+_WORD = re.compile(r"\S+")
 _EDGE_PUNCT = frozenset(".,;:!?\"'()[]{}<>«»\u201c\u201d\u2018\u2019\u2026-_*~")
 
 
@@ -285,22 +331,21 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return (s, e) if s < e else (start, end)
 
 
-def tfidf_rows(ids: list[list[int]], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sublinear, L2-normalised TF-IDF of token-id lists as sorted COO triples (rows, cols, data)."""
-    vocab = idf.shape[0]
-    lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-    total = int(lengths.sum())
-    if total == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.float32)
-    flat = np.fromiter((t for x in ids for t in x), dtype=np.int64, count=total)
-    row_of = np.repeat(np.arange(len(ids), dtype=np.int64), lengths)
-    keys, counts = np.unique(row_of * vocab + flat, return_counts=True)
-    rows, cols = keys // vocab, keys % vocab
-    data = ((1.0 + np.log(counts)) * idf[cols]).astype(np.float32)
-    norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=len(ids)))
-    data /= np.maximum(norms[rows], 1e-12).astype(np.float32)
-    return rows, cols, data
+def tfidf_from_counts(counts, idf: np.ndarray):  # scipy.sparse.csr_matrix -> csr_matrix
+    """Sublinear TF-IDF, L2-normalised per row: (1 + ln count) * idf, as scikit-learn's TfidfTransformer does."""
+    out = counts.copy()
+    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=out.data.astype(np.float64) ** 2, minlength=out.shape[0]))
+    out.data /= np.maximum(norms[rows], 1e-12).astype(out.data.dtype)
+    return out
+
+
+def tfidf_rows(ids: Sequence[Sequence[int]], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The TF-IDF of token-id lists as COO triples (rows, cols, data), sorted by row then column."""
+    t = tfidf_from_counts(count_matrix(ids, idf.shape[0]), idf)
+    rows = np.repeat(np.arange(t.shape[0], dtype=np.int64), np.diff(t.indptr))
+    return rows, t.indices.astype(np.int64), t.data
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

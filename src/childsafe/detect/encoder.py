@@ -7,6 +7,7 @@ expected to be normalised already (``childsafe.detect.normalize``).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,18 +15,31 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DEFAULT_ENCODER_DIR", "Encoder", "TokenSpans"]
+__all__ = ["DEFAULT_ENCODER_DIR", "Encoder", "TokenSpans", "count_matrix"]
 
 DEFAULT_ENCODER_DIR = Path(__file__).resolve().parent / "models" / "encoder"
+
+
+def count_matrix(ids: Sequence[Sequence[int]], vocab: int):  # -> scipy.sparse.csr_matrix
+    """(len(ids), vocab) float32 token counts, canonical CSR (sorted indices, no duplicates)."""
+    from scipy import sparse
+
+    n = len(ids)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, ids), dtype=np.int64, count=n), out=indptr[1:])
+    flat = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=int(indptr[-1]))
+    counts = sparse.csr_matrix((np.ones(flat.size, dtype=np.float32), flat, indptr), shape=(n, vocab))
+    counts.sum_duplicates()
+    return counts
 
 
 @dataclass(frozen=True, slots=True)
 class TokenSpans:
     """The tokens the encoder keeps for one text, with their character offsets in that text."""
 
-    ids: np.ndarray  # (n,) int64
-    starts: np.ndarray  # (n,) int64
-    ends: np.ndarray  # (n,) int64
+    ids: list[int]
+    starts: list[int]
+    ends: list[int]
 
 
 class Encoder:
@@ -60,6 +74,13 @@ class Encoder:
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)  # type: ignore[attr-defined]
+        return self.ids_of(encodings)
+
+    def tokenize(self, texts: Sequence[str]) -> list:
+        """``tokenizers.Encoding`` objects with offsets (``ids_of`` and ``spans_of`` read them)."""
+        return self.tokenizer.encode_batch(list(texts), add_special_tokens=False)  # type: ignore[attr-defined]
+
+    def ids_of(self, encodings: Sequence) -> list[list[int]]:
         if self.unk_id is None:
             return [e.ids for e in encodings]
         unk = self.unk_id
@@ -69,25 +90,22 @@ class Encoder:
         """(len(texts), dim) float32: unit-length mean token vectors; all zeros for a text with no known token."""
         return self.pool(self.token_ids(texts))
 
-    def pool(self, ids: list[list[int]]) -> np.ndarray:
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        nonempty = np.flatnonzero(lengths)
-        if nonempty.size == 0:
-            return out
-        flat = np.fromiter((t for i in nonempty for t in ids[i]), dtype=np.int64, count=int(lengths.sum()))
-        starts = np.zeros(nonempty.size, dtype=np.int64)
-        np.cumsum(lengths[nonempty][:-1], out=starts[1:])
-        sums = np.add.reduceat(self.embedding[flat], starts, axis=0)
+    def pool(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
+        return self.pool_counts(count_matrix(ids, self.embedding.shape[0]))
+
+    def pool_counts(self, counts) -> np.ndarray:  # counts: scipy.sparse.csr_matrix from count_matrix
+        """Unit-length sums of token vectors (= unit-length means); zeros for a row with no token."""
+        sums = np.asarray(counts @ self.embedding, dtype=np.float32)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        out[nonempty] = sums / np.maximum(norms, 1e-12)
-        return out
+        return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+
+    def spans_of(self, encoding) -> TokenSpans:  # encoding: tokenizers.Encoding
+        pairs = [(i, o) for i, o in zip(encoding.ids, encoding.offsets, strict=True) if i != self.unk_id]
+        return TokenSpans([i for i, _ in pairs], [o[0] for _, o in pairs], [o[1] for _, o in pairs])
+
+    def token_spans(self, texts: Sequence[str]) -> list[TokenSpans]:
+        """The kept tokens of each text with their character offsets (one batched tokenisation)."""
+        return [self.spans_of(e) for e in self.tokenize(texts)]
 
     def spans(self, text: str) -> TokenSpans:
-        """The kept tokens of one text with their character offsets (slower than ``token_ids``: cues only)."""
-        enc = self.tokenizer.encode(text, add_special_tokens=False)  # type: ignore[attr-defined]
-        keep = [k for k, i in enumerate(enc.ids) if i != self.unk_id]
-        ids = np.asarray([enc.ids[k] for k in keep], dtype=np.int64)
-        starts = np.asarray([enc.offsets[k][0] for k in keep], dtype=np.int64)
-        ends = np.asarray([enc.offsets[k][1] for k in keep], dtype=np.int64)
-        return TokenSpans(ids, starts, ends)
+        return self.token_spans([text])[0]

@@ -237,13 +237,16 @@ def normalize(text: str) -> str:
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """``normalize(text)`` and, for each of its characters, the index in ``text`` it was derived from."""
     check_length(text)
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        for c in _TABLE[ord(ch)]:
-            chars.append(c)
-            origin.append(i)
-    s = "".join(chars)
+    if text.isascii() and text.isprintable():  # printable ASCII maps one character to one character
+        s, origin = text.translate(_TABLE), list(range(len(text)))
+    else:
+        chars: list[str] = []
+        origin = []
+        for i, ch in enumerate(text):
+            for c in _TABLE[ord(ch)]:
+                chars.append(c)
+                origin.append(i)
+        s = "".join(chars)
     for pattern, prepare in _STEPS:
         fn = prepare(s)
         if fn is None:
