@@ -111,7 +111,7 @@ def main() -> None:
     from profanity_check import predict_prob
 
     data = training.default_training_data()
-    encoder = training._current_encoder()
+    encoder = training.shared_encoder()
     feats = training.featurize(encoder, data.texts)
     benign = training.load_benign()
     benign_texts = [b["text"] for b in benign]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ import numpy as np
 __all__ = ["DEFAULT_ENCODER_DIR", "Encoder", "TokenSpans", "count_matrix"]
 
 DEFAULT_ENCODER_DIR = Path(__file__).resolve().parent / "models" / "encoder"
+_LOADED: dict[tuple, Encoder] = {}
+_LOCK = threading.Lock()
 
 
 def count_matrix(ids: Sequence[Sequence[int]], vocab: int):  # -> scipy.sparse.csr_matrix
@@ -53,10 +56,26 @@ class Encoder:
 
     @classmethod
     def load(cls, directory: str | Path | None = None) -> Encoder:
-        """Load a model2vec model directory from disk, never from the network."""
-        path = Path(directory) if directory is not None else DEFAULT_ENCODER_DIR
+        """Load a model2vec model directory from disk, never from the network.
+
+        Loaded encoders are read-only and shared: loading the same unchanged files again returns the same object."""
+        path = (Path(directory) if directory is not None else DEFAULT_ENCODER_DIR).resolve()
         if not (path / "model.safetensors").is_file() or not (path / "tokenizer.json").is_file():
             raise FileNotFoundError(f"no model2vec encoder (model.safetensors, tokenizer.json) in {path}")
+        key = (
+            str(path),
+            *((f.stat().st_size, f.stat().st_mtime_ns) for f in (path / "model.safetensors", path / "tokenizer.json")),
+        )
+        with _LOCK:
+            cached = _LOADED.get(key)
+        if cached is None:
+            cached = cls._read(path)
+            with _LOCK:
+                _LOADED[key] = cached
+        return cached
+
+    @classmethod
+    def _read(cls, path: Path) -> Encoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from model2vec import StaticModel
 

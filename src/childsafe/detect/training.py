@@ -58,6 +58,7 @@ __all__ = [
     "featurize",
     "fit_heads",
     "load_benign",
+    "shared_encoder",
     "train",
     "train_default",
 ]
@@ -388,7 +389,8 @@ def fit_heads(
 _ENCODER: dict[str, Encoder] = {}
 
 
-def _current_encoder(directory: Path | None = None) -> Encoder:
+def shared_encoder(directory: Path | None = None) -> Encoder:
+    """The committed encoder (or the one in ``directory``), loaded once per process."""
     key = str(directory or DEFAULT_ENCODER_DIR)
     if key not in _ENCODER:
         _ENCODER[key] = Encoder.load(directory)
@@ -588,7 +590,7 @@ def _run(
     benign_path: Path | None,
     progress: Progress,
 ) -> Report:
-    encoder = _current_encoder()
+    encoder = shared_encoder()
     out_dir.mkdir(parents=True, exist_ok=True)
     progress(f"encoding {len(data)} texts")
     feats = featurize(encoder, data.texts)
