@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from childsafe import access
 from childsafe.api import create_app
 from childsafe.audit import Actor
 from childsafe.config import Settings, make_settings
+from childsafe.models import metadata
 from childsafe.store import Database
 from childsafe.store.migrate import upgrade
 from childsafe.vocabulary import Role
@@ -28,9 +29,23 @@ PG_URL = os.environ.get("CHILDSAFE_TEST_POSTGRES_URL", "postgresql://postgres@12
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TEST_ACTOR = Actor("test", Role.ADMIN.value, "test setup")
 
-_TABLES = ["reports_report", "cases_signal", "cases_event", "cases_comment", "cases_case", "decisions_decision",
-           "decisions_strike", "appeals_appeal", "jobs_outbox", "access_api_key", "audit_entry", "banks_hash",
-           "banks_removal", "banks_import", "banks_bank", "scan_media", "scan_hit"]
+# Every capability's table, so a new capability's rows are cleared between tests without editing this list.
+_TABLES = [table.name for table in metadata.sorted_tables]
+
+
+def _worker_url(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database beside the configured one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -42,13 +57,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
-    engine = Database(PG_URL).engine
+    url = _worker_url(PG_URL)
+    engine = Database(url).engine
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    upgrade(PG_URL)
-    return PG_URL
+    upgrade(url)
+    return url
 
 
 def _fresh_postgres(url: str) -> str:
