@@ -35,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 from intake import Server  # noqa: E402
 
 RESULTS = BENCH / "results"
-LUA = BENCH / "scan.lua"
+LUA = BENCH / "post_files.lua"
 ACTOR = Actor("bench", Role.ADMIN.value, "benchmark")
 
 
@@ -71,16 +71,24 @@ def prepare(url: str, jpegs: list[Path], bank_size: int, match_share: float) -> 
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time of the server process and its threads: requests per CPU-second is the per-core rate."""
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
+    """CPU time of the server process, its threads and its worker processes: requests per CPU-second is the
+    per-core rate."""
+    process = psutil.Process(pid)
+    total = 0.0
+    for proc in (process, *process.children(recursive=True)):
+        times = proc.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def run_wrk(base: str, token: str, folder: Path, count: int, connections: int, duration: float, prefix: str,
-            pid: int) -> dict:
+            pid: int, *, path: str = "/v1/scan/media", content_type: str = "image/jpeg", extension: str = "jpg",
+            threads: int = 2) -> dict:
+    """Closed-loop wrk load posting the files in ``folder``; rates are also given per busy server core."""
     cpu_before = cpu_seconds(pid)
-    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration:g}s", "--timeout", "10s",
-           "-s", str(LUA), base, "--", token, str(folder), str(count), prefix]
+    cmd = ["wrk", "-t", str(min(threads, connections)), "-c", str(connections), "-d", f"{duration:g}s",
+           "--timeout", "10s", "-s", str(LUA), base, "--", token, str(folder), str(count), prefix, path,
+           content_type, extension]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     result["connections"] = connections

@@ -1,5 +1,8 @@
--- wrk script for bench/scan_http.py: POST /v1/scan/media with benign 512x512 JPEGs, round robin.
--- Arguments (after `--`): <bearer token> <folder of JPEGs> <number of files> <run prefix>
+-- wrk script: POST prepared request bodies, round robin, and count answers by status class.
+-- Used by bench/scan_http.py (JPEG uploads) and bench/text_http.py (JSON message batches).
+-- Arguments (after `--`): <bearer token> <folder> <number of files> <run prefix> <path> <content type> <extension>
+-- Files are <folder>/0000.<extension>, 0001.<extension>, ...; each request's path gets
+-- `?content_id=<prefix>-<thread>-<n>` so every upload names distinct content.
 -- Prints one JSON line at the end: requests, seconds, counts by status class, latency percentiles (ms).
 
 local threads = {}
@@ -15,21 +18,22 @@ function init(args)
   local folder = args[2]
   local count = tonumber(args[3])
   prefix = args[4] or "run"
+  path = args[5] or "/v1/scan/media"
+  local extension = args[7] or "jpg"
   bodies = {}
   for i = 0, count - 1 do
-    local f = assert(io.open(string.format("%s/%04d.jpg", folder, i), "rb"))
+    local f = assert(io.open(string.format("%s/%04d.%s", folder, i, extension), "rb"))
     bodies[#bodies + 1] = f:read("*a")
     f:close()
   end
   ok, shed, other = 0, 0, 0
-  headers = {["Content-Type"] = "image/jpeg", ["Authorization"] = "Bearer " .. token}
+  headers = {["Content-Type"] = args[6] or "image/jpeg", ["Authorization"] = "Bearer " .. token}
 end
 
 function request()
   counter = counter + 1
   local body = bodies[(counter % #bodies) + 1]
-  local path = string.format("/v1/scan/media?content_id=%s-%d-%d", prefix, tid, counter)
-  return wrk.format("POST", path, headers, body)
+  return wrk.format("POST", string.format("%s?content_id=%s-%d-%d", path, prefix, tid, counter), headers, body)
 end
 
 function response(status, hdrs, body)
