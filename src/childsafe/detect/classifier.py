@@ -247,8 +247,8 @@ class TextClassifier:
         if not texts:
             return []
         normalized = [normalize(t) for t in texts]
-        encodings = self.encoder.tokenize(normalized)  # with offsets, read back for flagged messages only
-        logits, emb_norms = self._forward(self.encoder.ids_of(encodings))
+        # Offsets cost as much as the rest of the scoring on long texts: only flagged messages need them (cues).
+        logits, emb_norms = self._forward(self.encoder.token_ids(normalized))
         probs = _sigmoid(logits)
         results = []
         names, heads, thresholds = self.names, self.heads, self._threshold_list
@@ -257,7 +257,7 @@ class TextClassifier:
             flagged = [names[k] for k in hits]
             categories = list(dict.fromkeys(c for k in hits for c in heads[k].categories))
             text_cues = (
-                self._cues(text, normalized[i], self.encoder.spans_of(encodings[i]), hits, emb_norms[i])
+                self._cues(text, normalized[i], self.encoder.spans(normalized[i]), hits, emb_norms[i])
                 if cues and hits
                 else []
             )
