@@ -18,25 +18,21 @@ from pathlib import Path
 
 from childsafe.detect.grooming import Message, Participant, score_conversation, score_incremental
 from childsafe.detect.grooming import new_state as grooming_state
-from childsafe.detect.grooming_eval import EvalConversation, evaluate, load_eval_set, render_markdown, score
+from childsafe.detect.grooming_eval import (
+    SAMPLE_CHAT,
+    EvalConversation,
+    evaluate,
+    load_eval_set,
+    render_markdown,
+    score,
+)
 from childsafe.detect.language import detect_language
 from childsafe.detect.pii import find_pii
 
 RESULTS = Path(__file__).resolve().parent / "results" / "grooming_eval.md"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
-CHAT = [
-    "hey how was school today",
-    "lol same",
-    "are you home alone right now? dont tell your mum we talk",
-    "send me a pic of you in your pjs",
-    "ok see you at practice",
-    "what is your snap",
-    "i go to oakfield primary and im 12",
-    "😀😀",
-    "haha yeah that game was so good, did you finish the level?",
-    "nah my mum said i have to do homework first",
-]
+CHAT = list(SAMPLE_CHAT)
 
 
 def operating_points(split: str) -> list[tuple[float, float, float, int, int]]:

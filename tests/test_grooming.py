@@ -17,7 +17,7 @@ from childsafe.detect.grooming import (
     score_conversation,
     score_incremental,
 )
-from childsafe.detect.grooming_eval import evaluate, load_eval_set
+from childsafe.detect.grooming_eval import SAMPLE_CHAT, evaluate, load_eval_set
 from childsafe.detect.grooming_lexicon import LEXICON, STAGES
 
 ADULT_CHILD = {"a": "adult", "k": "10_12"}
@@ -320,18 +320,7 @@ def test_offsets_point_at_the_cue_in_the_original_text() -> None:
 
 
 def test_long_conversation_is_fast() -> None:
-    base = [
-        "hey how was school today",
-        "lol same",
-        "are you home alone right now? dont tell your mum we talk",
-        "send me a pic of you in your pjs",
-        "ok see you at practice",
-        "what is your snap",
-        "i go to oakfield primary and im 12",
-        "😀😀",
-        "haha yeah that game was so good, did you finish the level?",
-        "nah my mum said i have to do homework first",
-    ]
+    base = SAMPLE_CHAT
     msgs = [Message("a" if i % 2 else "k", base[i % len(base)]) for i in range(1000)]
     score_conversation(msgs[:10], ADULT_CHILD)  # warm up (language model load)
     start = time.process_time()

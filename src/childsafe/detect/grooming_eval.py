@@ -41,6 +41,21 @@ class EvalConversation:
         return self.label in POSITIVE
 
 
+# Ordinary chat with a few risky lines among it: the timing workload of the benchmark and the long-thread test.
+SAMPLE_CHAT = (
+    "hey how was school today",
+    "lol same",
+    "are you home alone right now? dont tell your mum we talk",
+    "send me a pic of you in your pjs",
+    "ok see you at practice",
+    "what is your snap",
+    "i go to oakfield primary and im 12",
+    "\U0001f600\U0001f600",
+    "haha yeah that game was so good, did you finish the level?",
+    "nah my mum said i have to do homework first",
+)
+
+
 def load_eval_set(path: Path = EVAL_PATH, *, split: str | None = None) -> list[EvalConversation]:
     out = []
     with path.open(encoding="utf-8") as f:
