@@ -1,0 +1,1 @@
+"""Local fakes of outside services this machine cannot reach; each enforces the documented protocol."""
