@@ -1,0 +1,30 @@
+"""Reviewer wellness: abuse material is shown blurred and in greyscale unless a reviewer deliberately
+reveals it, and every look is counted per reviewer per day (see ``service.exposure``)."""
+
+import io
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from childsafe.hashing import decode_image
+
+PREVIEW_SIDE = 512  # a preview never needs more pixels; fewer pixels also mean less detail to blur away
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def blurred(data: bytes) -> bytes:
+    """Greyscale, shrunk and strongly blurred: shapes and layout survive, identifying detail does not."""
+    image = Image.fromarray(decode_image(data)).convert("L")
+    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    radius = max(6.0, max(image.size) / 24)
+    return _png(image.filter(ImageFilter.GaussianBlur(radius)))
+
+
+def revealed(data: bytes) -> bytes:
+    """The original pixels re-encoded as PNG: metadata (EXIF, GPS) is not passed on to the reviewer."""
+    return _png(Image.fromarray(np.asarray(decode_image(data))))
