@@ -84,6 +84,28 @@ def populate(db: Database, settings: Settings, *, count: int = 60, seed: int = 7
     return tokens
 
 
+def console_users(db: Database) -> dict[str, tuple[str, str]]:
+    """One console user per role with a fresh random password, so `make run` has a usable console.
+    Users that exist already (the demo ran before) keep their password and are left out."""
+    import secrets
+
+    from childsafe.console import auth
+    from childsafe.errors import Conflict
+
+    created = {}
+    for username, role in (("moderator", Role.MODERATOR), ("specialist", Role.CHILD_SAFETY_SPECIALIST),
+                           ("compliance", Role.COMPLIANCE), ("admin", Role.ADMIN)):
+        password = "demo-" + secrets.token_urlsafe(12)
+        try:
+            with db.transaction() as session:
+                auth.create_user(session, username=username, display_name=f"Demo {role.value.replace('_', ' ')}",
+                                 role=role, password=password, actor=SYSTEM)
+        except Conflict:
+            continue
+        created[role.value] = (username, password)
+    return created
+
+
 def _demo_banks(session: Session, actor: Actor, rng: random.Random) -> None:
     """A match bank of synthetic PDQ hashes and an empty allow bank: nothing in them depicts anything."""
     banks.create_bank(session, actor, name="demo-known", source="file",
