@@ -14,10 +14,14 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	bash scripts/system-packages.sh
+	bash scripts/browser-deps.sh
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 
+# The demo seals evidence with a local key file; in production keep the key file apart from the data.
+run: export CHILDSAFE_EVIDENCE_KEY_FILE ?= childsafe.evidence-keys.json
 run: install
 	$(BIN)/childsafe migrate
+	@[ -f "$$CHILDSAFE_EVIDENCE_KEY_FILE" ] || $(BIN)/childsafe evidence init-key
 	@if [ ! -f .demo-loaded ]; then $(BIN)/childsafe demo && touch .demo-loaded; \
 	  else echo "demo data already loaded (rm .demo-loaded childsafe.db* to start over)"; fi
 	$(BIN)/childsafe serve --host 127.0.0.1 --port $(PORT)
@@ -33,4 +37,5 @@ bench: install
 	$(BIN)/python bench/intake.py
 
 clean:
-	rm -rf $(VENV) childsafe.db childsafe.db-wal childsafe.db-shm .demo-loaded test-artifacts
+	rm -rf $(VENV) childsafe.db childsafe.db-wal childsafe.db-shm childsafe.db.evidence childsafe.evidence-keys.json \
+	  .demo-loaded test-artifacts

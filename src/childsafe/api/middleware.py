@@ -17,6 +17,7 @@ HTTP_DURATION = Histogram("childsafe_http_request_duration_seconds", "HTTP reque
                           buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
 
 _BODY_METHODS = {b"POST", b"PUT", b"PATCH"}
+_FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
 class _TooLarge(HTTPException):
@@ -30,12 +31,15 @@ class GuardMiddleware:
     """Refuses oversized bodies (413) and non-JSON bodies (415) before any parsing happens.
 
     ``uploads`` names the few paths that take media bytes: each has its own size limit and the
-    content types it accepts besides JSON.
+    content types it accepts besides JSON. ``form_paths`` are path prefixes of server-rendered pages
+    (the report form, the console) whose browsers post HTML forms instead of JSON.
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int,
-                 uploads: dict[str, tuple[int, tuple[str, ...]]] | None = None) -> None:
+                 uploads: dict[str, tuple[int, tuple[str, ...]]] | None = None,
+                 form_paths: tuple[str, ...] = ()) -> None:
         self.app, self.max_body = app, max_body_bytes
+        self.form_paths = form_paths
         self.uploads = {path: (limit, tuple(t.encode() for t in types)) for path, (limit, types) in
                         (uploads or {}).items()}
 
@@ -50,6 +54,8 @@ class GuardMiddleware:
         upload = self.uploads.get(scope["path"])
         if upload is not None and ctype != b"application/json":
             limit, allowed = upload
+        elif self.form_paths and scope["path"].startswith(self.form_paths):
+            allowed = _FORM_TYPES
         if length is not None and (not length.isdigit() or int(length) > limit):
             await problem(413, "Payload too large", f"the body must be at most {limit} bytes")(scope, receive, send)
             return
