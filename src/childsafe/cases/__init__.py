@@ -1,6 +1,7 @@
 """Cases and review queues: one open case per subject, priority and SLA from the taxonomy, a lock
 so two reviewers never decide the same case, comments and full history."""
 
+from childsafe.cases import stats as stats  # read-only aggregates for reports and the console
 from childsafe.cases.models import Case, CaseComment, CaseEvent, CaseSignal
 from childsafe.cases.service import (
     Signal,

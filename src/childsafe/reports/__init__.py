@@ -4,6 +4,7 @@ Reports are idempotent (``Idempotency-Key``), become or join a case, and carry a
 the reporter can use to follow what happened.
 """
 
+from childsafe.reports import stats as stats  # read-only aggregates for reports and the console
 from childsafe.reports.models import Report
 from childsafe.reports.schemas import DsaNoticeIn, MessageIn, ReporterIn, ReportIn, SubjectIn
 from childsafe.reports.service import (
