@@ -80,5 +80,6 @@ def complete_case(session: Session, images: int = 2) -> uuid.UUID:
 
 
 def cybertip_world(session: Session, settings: Settings) -> uuid.UUID:
-    """A draft report on a fresh abuse-material case (for the role matrix's path parameters)."""
+    """A draft report on a fresh abuse-material case (for the role matrix's path parameters). Drafting seals
+    the report's content, so the vault must be configured first."""
     return cybertip.create_draft(session, open_case(session), SPECIALIST, settings).id

@@ -1,6 +1,7 @@
 """CyberTipline reports: XML order and enumerations, completeness holds and overrides, approval, the
 submit -> upload -> fileinfo -> finish flow against a fake ISPWS (with injected failures), retract,
-and the API. Runs on SQLite and PostgreSQL."""
+the content sealed in the evidence vault (no personal data in the report row, a locked vault refuses
+the draft, every read audited), and the API. Runs on SQLite and PostgreSQL."""
 
 import hashlib
 import uuid
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from childsafe import audit, evidence, jobs
 from childsafe.audit import Actor
@@ -99,7 +100,8 @@ def test_report_xml_keeps_ncmec_order_and_enumerations(db, settings):
                        prior_reports=(1234567,), classifications={}, publicly_available=False)
     with db.transaction() as session:
         report = cybertip.get(session, report_id, SPECIALIST)
-        xml, problems = cybertip.preview(report)
+        content = cybertip.read_content(session, report, SPECIALIST, reason="check the report")
+        xml, problems = cybertip.preview(content)
         items = evidence.items(session, case_id)
     assert problems == [] and check(xml) == []
     root = parse(xml)
@@ -129,7 +131,7 @@ def test_report_xml_keeps_ncmec_order_and_enumerations(db, settings):
     assert root.find("internetDetails/webPageIncident/url").text == "https://platform.example/p/1"
 
     media = [i for i in items if i.kind == "media"]
-    entry = report.content["files"][0]
+    entry = content["files"][0]
     details = parse(cybertip.file_details_xml("4564654", "abc123", entry | {"classification": "B2"}))
     detail_tags = [c.tag for c in details]
     assert _in_order(detail_tags, FILE_ORDER) and detail_tags[:3] == ["reportId", "fileId", "originalFileName"]
@@ -246,9 +248,12 @@ def test_full_flow_submits_each_step_once_against_the_fake(db, settings, fake):
     assert sum(fake.calls.values()) == 6
     with db.transaction() as session:
         actions = [e.action for e in audit.entries(session, object_id=str(report_id))]
-        media_reads = [e for e in audit.entries(session, action="evidence.read") if e.actor_role == "system"]
+        reads = [e for e in audit.entries(session, action="evidence.read") if e.actor_role == "system"]
+    media_reads = [e for e in reads if e.details["kind"] == "media"]
+    content_reads = [e for e in reads if e.details["kind"] == evidence.REFERRAL_CONTENT]
     assert "cybertip.opened" in actions and "cybertip.submitted" in actions
     assert len(media_reads) == 2 and all(e.actor.startswith(f"cybertip:{SPECIALIST.id}") for e in media_reads)
+    assert [(e.object_id, e.reason) for e in content_reads] == [(str(report.content_id), "CyberTipline submission")]
     with db.transaction() as session:  # the upload was automated: it does not count as a person viewing
         assert not any(i.viewed_by_person for i in evidence.items(session, report.case_id))
 
@@ -256,11 +261,13 @@ def test_full_flow_submits_each_step_once_against_the_fake(db, settings, fake):
 def test_transient_failures_are_retried_and_a_dropped_finish_is_not_repeated(db, settings, fake):
     report_id = _submitted(db, settings)
     fake.fail("submit", "500", times=2)
-    fake.fail("upload", "timeout", times=1, delay=1.3)  # longer than the client's 1 s timeout
+    quick = settings.model_copy(update={"ncmec_timeout_seconds": 0.4})
+    fake.fail("upload", "timeout", times=1, delay=0.7)  # longer than the client's timeout
     fake.fail("fileinfo", "500", times=1)
     fake.fail("finish", "drop_after", times=1)  # NCMEC finished it, the answer was lost
-    assert cybertip.advance(db, settings, report_id) == "submitted"
+    assert cybertip.advance(db, quick, report_id) == "submitted"
     assert fake.requests["submit"] == 3 and fake.calls["submit"] == 1
+    assert fake.requests["upload"] == 3 and fake.calls["upload"] == 2  # the timed-out upload was sent again
     assert fake.requests["finish"] == 2 and fake.calls["finish"] == 1  # the retry was told 5102: already done
     assert len(fake.finished_reports()) == 1
     assert _report(db, report_id).status == "submitted"
@@ -332,10 +339,12 @@ def test_grooming_report_without_files_carries_the_message_thread(db, settings, 
     report_id = _draft(db, settings, case_id)
     report = _report(db, report_id)
     assert report.incident_type == "Online Enticement of Children for Sexual Acts" and report.missing == []
-    root = parse(cybertip.preview(report)[0])
+    with db.transaction() as session:
+        xml = cybertip.preview(cybertip.read_content(session, report, SPECIALIST, reason="check the report"))[0]
+    root = parse(xml)
     assert root.find("internetDetails/chatImIncident/chatClient").text == settings.platform_name
     assert root.find("intendedRecipient/espIdentifier").text == "child-2"
-    assert "secret words" not in cybertip.preview(report)[0]  # the thread travels as a file, not in the report
+    assert "secret words" not in xml  # the thread travels as a file, not in the report
     with db.transaction() as session:
         cybertip.approve(session, report_id, SPECIALIST)
         cybertip.submit(session, report_id, SPECIALIST, settings)
@@ -345,6 +354,95 @@ def test_grooming_report_without_files_carries_the_message_thread(db, settings, 
     assert uploaded["name"].endswith(".csv")
     lines = uploaded["data"].decode().splitlines()
     assert lines[0].startswith("content,src,target,thread") and "secret words 2" in lines[2]
+
+
+# --- the content is sealed in the vault -----------------------------------------------------------
+
+PERSONAL = ("offender@mail.example", "offending_user", "acct-9", "203.0.113.7", "2001:db8::5", "child-77",
+            "kid@mail.example", "Jamie", "met the child at school")
+
+
+def _victim_case(db) -> uuid.UUID:  # type: ignore[no-untyped-def]
+    with db.transaction() as session:
+        case_id = complete_case(session, images=1)
+        evidence.preserve_record(session, case_id=case_id, kind="account", actor=SERVICE, source="test",
+                                 record={"user_id": "child-77", "email": "kid@mail.example", "first_name": "Jamie",
+                                         "role": "victim"})
+    return case_id
+
+
+def _rows(session, table: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every stored row of a table as text, exactly as the database returns it (no ORM in between)."""
+    return [repr(dict(row)) for row in session.execute(text(f"SELECT * FROM {table}")).mappings()]
+
+
+def test_report_row_holds_no_personal_data_only_a_reference_to_sealed_content(db, settings):
+    report_id = _draft(db, settings, _victim_case(db), additional_info="He said he met the child at school.")
+    with db.transaction() as session:
+        rows, files = _rows(session, "cybertip_report"), _rows(session, "cybertip_file")
+        report = session.get(cybertip.CybertipReport, report_id)
+        sealed = evidence.item(session, report.content_id)
+        content = cybertip.read_content(session, report, SPECIALIST, reason="check the sealed content")
+    assert len(rows) == 1 and str(report_id.hex) in rows[0].replace("-", "")
+    leaked = [value for value in PERSONAL if any(value in row for row in rows + files)]
+    assert leaked == []
+    assert report.incident_type.startswith("Child Pornography") and report.file_count == 1 == len(files)
+    assert [m["code"] for m in report.missing] == []
+    assert sealed.kind == evidence.REFERRAL_CONTENT and sealed.case_id == report.case_id
+    assert content["reported"]["emails"][0]["address"] == "offender@mail.example"
+    assert content["reported"]["ip_events"][0]["ip"] == "203.0.113.7"
+    assert content["victims"][0]["user_id"] == "child-77" and content["victims"][0]["first_name"] == "Jamie"
+    assert "met the child at school" in content["additional_info"]
+    blobs = b"".join(path.read_bytes() for path in Path(settings.evidence_dir).rglob("*") if path.is_file())
+    assert blobs and not any(value.encode() in blobs for value in PERSONAL)  # sealed, not merely moved
+
+
+def test_content_swapped_under_a_report_is_refused(db, settings):
+    first = _draft(db, settings, _victim_case(db))
+    second = _draft(db, settings, _victim_case(db))
+    with db.transaction() as session:
+        row = session.get(cybertip.CybertipReport, second)
+        row.content_id = session.get(cybertip.CybertipReport, first).content_id
+    with db.transaction() as session, pytest.raises(evidence.TamperedEvidence, match="not the content"):
+        cybertip.approve(session, second, SPECIALIST)
+
+
+def test_api_draft_with_the_vault_locked_fails_closed_and_stores_nothing(client, keys, db, settings, app, tmp_path):
+    css = keys["child_safety_specialist"]
+    with db.transaction() as session:
+        case_id = open_case(session)  # media only: drafting reads nothing sealed, the content is the first seal
+        preserve_images(session, case_id, 1)
+        before = len(evidence.items(session, case_id))
+    locked = settings.model_copy(update={"evidence_key_file": str(tmp_path / "no-such-key.json")})
+    evidence.configure(locked)
+    app.state.settings = locked
+    problem = _problem(client.post(f"/v1/cases/{case_id}/cybertip", headers=css, json={}), 503)
+    assert problem["title"] == "Evidence master key missing" and "no-such-key.json" in problem["detail"]
+    with db.transaction() as session:
+        assert _rows(session, "cybertip_report") == [] and _rows(session, "cybertip_file") == []
+        assert len(evidence.items(session, case_id)) == before
+        assert [e for e in audit.entries(session, action="cybertip.drafted")] == []
+    evidence.configure(settings)  # the same request with the key back: the lock was the only reason
+    app.state.settings = settings
+    assert client.post(f"/v1/cases/{case_id}/cybertip", headers=css, json={}).status_code == 201
+
+
+def test_api_preview_is_an_audited_read_of_the_sealed_content(client, keys, db, settings):
+    report_id = _draft(db, settings, _victim_case(db))
+    css = keys["child_safety_specialist"]
+    response = client.get(f"/v1/cybertip/reports/{report_id}", headers=css | {"X-Access-Reason": "pre-approval check"})
+    assert response.status_code == 200, response.text
+    detail = response.json()
+    assert "offender@mail.example" in detail["xml_preview"] and "203.0.113.7" in detail["xml_preview"]
+    assert detail["schema_problems"] == [] and detail["files"][0]["md5"]
+    with db.transaction() as session:
+        content_id = str(session.get(cybertip.CybertipReport, report_id).content_id)
+        reads = audit.entries(session, object_id=content_id, action="evidence.read")
+    assert [(e.actor_role, e.reason, e.details["kind"]) for e in reads] == [
+        (Role.CHILD_SAFETY_SPECIALIST.value, "pre-approval check", evidence.REFERRAL_CONTENT)]
+    _problem(client.get(f"/v1/cybertip/reports/{report_id}", headers=keys["moderator"]), 403)
+    with db.transaction() as session:  # the refused role opened nothing
+        assert len(audit.entries(session, object_id=content_id, action="evidence.read")) == 1
 
 
 # --- the API -------------------------------------------------------------------------------------
@@ -428,11 +526,11 @@ def test_tampered_evidence_stops_the_submission_and_a_late_retraction_does_not_u
     assert fake.calls["retract"] == 0 and "already finished" in _report(db, finished).last_error
 
 
-def test_environment_defaults_to_ncmec_test_and_plain_http_only_on_loopback(settings):
+def test_environment_defaults_to_ncmec_test_and_plain_http_only_on_loopback():
     from childsafe.referrals.cybertip.client import base_url
 
-    assert base_url(settings.model_copy(update={"ncmec_url": None})) == cybertip.TEST_URL
-    production = settings.model_copy(update={"ncmec_url": None, "ncmec_environment": "production"})
+    assert base_url(Settings(ncmec_url=None)) == cybertip.TEST_URL
+    production = Settings(ncmec_url=None, ncmec_environment="production")
     assert base_url(production) == cybertip.PRODUCTION_URL == "https://report.cybertip.org/ispws"
     assert cybertip.TEST_URL == "https://exttest.cybertip.org/ispws"
     with pytest.raises(ValueError, match="HTTPS"):

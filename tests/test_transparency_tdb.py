@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from childsafe import jobs
+from childsafe import access, jobs
+from childsafe.api import create_app
 from childsafe.config import Settings, make_settings
 from childsafe.decisions import Action, Decision, statement
 from childsafe.store import Database
@@ -18,8 +19,8 @@ from childsafe.transparency import submission
 from childsafe.transparency.models import StatementSubmission
 from childsafe.transparency.redact import SCHEMA_FIELDS
 from childsafe.transparency.tdb import TdbClient, TdbNotConfigured
-from childsafe.vocabulary import RiskCategory
-from conftest import case_of, decide, report_body, submit
+from childsafe.vocabulary import RiskCategory, Role
+from conftest import TEST_ACTOR, case_of, decide, report_body, submit
 from fakes.dsa_tdb import FakeTdb, validate
 
 BASE = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -92,6 +93,29 @@ def test_statement_from_a_real_decision_has_the_schema_shape_and_no_personal_dat
     with TdbClient(tdb_settings) as tdb_client:
         summary = submission.submit_pending(db, tdb_client)
     assert summary.submitted == 1 and tdb.stored[row.puid]["decision_facts"] == payload["decision_facts"]
+
+
+def test_a_decision_reaches_the_tdb_by_itself_once_submission_is_configured(
+        db: Database, tdb: FakeTdb, tdb_settings: Settings) -> None:
+    with db.transaction() as session:
+        headers = {role: {"Authorization": f"Bearer {access.create_key(session, role, role.value, TEST_ACTOR).token}"}
+                   for role in (Role.SERVICE, Role.MODERATOR)}
+    with TestClient(create_app(tdb_settings, db=db), raise_server_exceptions=False) as api:
+        ref = submit(api, headers[Role.SERVICE])["reference"]
+        case_id = case_of(api, headers[Role.MODERATOR], ref)
+        decision = decide(api, headers[Role.MODERATOR], case_id)
+    while jobs.run_due(db):  # the outbox as a runner would drive it: queue, then submit
+        pass
+    [row] = rows(db)
+    assert str(row.decision_id) == decision["id"] and row.status == "submitted"
+    assert row.puid in tdb.stored
+
+
+def test_no_tdb_configured_queues_nothing(client: TestClient, keys: dict[str, dict[str, str]], db: Database) -> None:
+    ref = submit(client, keys["service"])["reference"]
+    decide(client, keys["moderator"], case_of(client, keys["moderator"], ref))
+    jobs.run_due(db)
+    assert rows(db) == []
 
 
 def test_omit_mode_sends_facts_built_from_codes_only(db: Database, tdb_settings: Settings) -> None:

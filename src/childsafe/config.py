@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     index_dir: str | None = None  # index snapshots; default: beside an SQLite database, else memory only
     index_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     confirmed_bank: str = "confirmed-local"  # where specialists' confirmed material goes
+    # Evidence vault (childsafe.evidence): AES-GCM sealed objects; a missing key file fails closed (503).
+    evidence_key_file: str | None = None  # JSON master keys, written by `childsafe evidence init-key`
+    evidence_dir: str | None = None  # sealed objects; default: beside an SQLite database file (<db>.evidence)
+    evidence_s3_bucket: str | None = None  # set to keep sealed objects in S3-compatible storage instead
+    evidence_s3_endpoint_url: str | None = None  # MinIO, Ceph, ...; unset: AWS (credentials: boto3's chain)
+    evidence_s3_prefix: str = "evidence"
+    evidence_s3_region: str | None = None
+    evidence_jurisdiction: str = "US"  # whose rule the automatic preservation hold follows
+    evidence_hold_days: dict[str, int] = Field(default_factory=lambda: {"US": 365})  # 18 U.S.C. 2258A(h)
+    evidence_legal_basis: dict[str, str] = Field(
+        default_factory=lambda: {"US": "18 U.S.C. 2258A(h) as amended by the REPORT Act 2024"})
     # Text risk detection: an optional external model server (see childsafe.detect.external).
     text_model_url: str | None = None
     text_model_token: str | None = None
@@ -52,8 +63,42 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     platform_name: str = "Example Platform"
+    # EU DSA Transparency Database (Art. 24(5) statements of reasons). The sandbox unless "production" is set;
+    # the sandbox address comes with onboarding by the Digital Services Coordinator, so set tdb_url for it.
+    tdb_environment: str = Field(default="sandbox", pattern="^(sandbox|production)$")
+    tdb_url: str | None = None  # overrides the environment's address (a local fake in tests)
+    tdb_token: str | None = None  # Bearer token generated in the TDB user profile
+    tdb_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    tdb_free_text: str = Field(default="redact", pattern="^(redact|omit)$")  # omit: facts from codes only
     terms_url: str = "https://example.org/terms"
+    # NCMEC CyberTipline (ISPWS). NCMEC issues separate test and production credentials; the test
+    # environment is used unless "production" is set. ncmec_url overrides both (a local fake in tests).
+    ncmec_environment: str = Field(default="test", pattern="^(test|production)$")
+    ncmec_url: str | None = None
+    ncmec_username: str | None = None
+    ncmec_password: str | None = None
+    ncmec_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    ncmec_lease_seconds: float = Field(default=300.0, gt=0, le=3600)  # one worker per report; longer than a step
+    ncmec_retry_delay_seconds: float = Field(default=0.5, ge=0, le=60)  # quick in-process retries, then the outbox
+    ncmec_records_ips: bool = True  # the platform logs IPs, so a report without IP events is incomplete
+    ncmec_reporter_first_name: str | None = None
+    ncmec_reporter_last_name: str | None = None
+    ncmec_reporter_email: str | None = None  # required by NCMEC
+    ncmec_reporter_phone: str | None = None
+    ncmec_legal_url: str | None = None  # the platform's law-enforcement guidelines
     log_level: str = "INFO"
+    # Web console (/console): server-side sessions, ended on sign-out, expiry or idleness.
+    console_session_hours: float = Field(default=12, gt=0, le=24 * 7)  # absolute lifetime of a sign-in
+    console_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)  # signed out after this long unused
+    console_secure_cookie: bool = False  # set true behind HTTPS: the cookie is then sent over HTTPS only
+    console_lockout_failures: int = Field(default=5, ge=1, le=100)  # failed sign-ins before a lock-out
+    console_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)  # how long the lock-out lasts
+    # Child-friendly report form (/report): HMAC key shared with the platform, which signs the context it passes
+    # (ctx=..., see childsafe.reportform.sign_context) and keys the form's anti-forgery tokens; unset: no signed
+    # context is accepted and each process has its own key (one replica only).
+    report_form_secret: str | None = None
+    # CSP frame-ancestors: the sites that may embed the form in a frame, e.g. "'self' https://app.example".
+    report_form_frame_ancestors: str = Field(default="'self'", pattern=r"^[^\r\n;,]+$")
 
     @field_validator("database_url")
     @classmethod

@@ -12,13 +12,18 @@ from childsafe import __version__, notify
 from childsafe.api import problems
 from childsafe.api.deps import _KeyCache
 from childsafe.api.middleware import GuardMiddleware, ObservabilityMiddleware
-from childsafe.api.routes import admin, appeals, banks, cases, decisions, meta, reports, scan, text
+from childsafe.api.routes import admin, appeals, banks, cases, cybertip, decisions, evidence, meta, reports, scan, text
+from childsafe.api.routes import referrals as referral_routes
+from childsafe.api.routes import transparency as transparency_routes
 from childsafe.banks import Matcher
 from childsafe.config import Settings, get_settings
+from childsafe.console.app import install as install_console
 from childsafe.detect.external import ExternalClassifier
 from childsafe.detect.service import Detector
 from childsafe.jobs import InProcessRunner
+from childsafe.reportform import routes as reportform
 from childsafe.store import Database
+from childsafe.transparency import submission as transparency_submission
 
 DESCRIPTION = """
 childsafe puts the ITU/UNICEF *Guidelines for Industry on Child Online Protection* into practice:
@@ -65,11 +70,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.scan_gate = scan.ScanGate(settings.scan_concurrency or 2 * (os.cpu_count() or 1),
                                         settings.scan_queue_wait_seconds)
     notify.configure_from(settings.webhook_url, settings.webhook_secret)
+    transparency_submission.configure(database, settings)  # decisions are queued for the TDB when it is set up
     problems.install(app)
-    for module in (reports, cases, decisions, appeals, scan, text, banks, admin, meta):
+    for module in (reports, cases, decisions, appeals, scan, text, banks, admin, meta, evidence, cybertip, reportform,
+                   referral_routes, transparency_routes):
         app.include_router(module.router)
+    install_console(app)  # /console pages and static files, GET / -> /console, HTML error pages there
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes,
-                       uploads={"/v1/scan/media": (settings.max_upload_bytes, scan.UPLOAD_TYPES)})
+                       uploads={"/v1/scan/media": (settings.max_upload_bytes, scan.UPLOAD_TYPES),
+                                evidence.UPLOAD_PATH: (settings.max_upload_bytes, scan.UPLOAD_TYPES)},
+                       form_paths=("/report", "/console"))
     app.add_middleware(ObservabilityMiddleware)
     return app
 

@@ -44,10 +44,10 @@ class Case(Base):
     assignee: Mapped[str | None] = mapped_column(String(200))
     lock_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_id: Mapped[uuid.UUID | None] = mapped_column(GUID)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class CaseSignal(Base):

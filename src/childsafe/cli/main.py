@@ -13,7 +13,12 @@ from rich.table import Table
 from childsafe import __version__, access, audit
 from childsafe.cli.banks import banks_app, match
 from childsafe.cli.common import cli_actor, console, database, settings
+from childsafe.cli.console import users_app
+from childsafe.cli.cybertip import cybertip_app
+from childsafe.cli.evidence import evidence_app, retention_app
+from childsafe.cli.reportform import report_link
 from childsafe.cli.text import scan_text, train
+from childsafe.cli.transparency import referrals_app, transparency_app
 from childsafe.store import migrate as migrations
 from childsafe.vocabulary import Role
 
@@ -23,9 +28,16 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(banks_app, name="banks")
+app.add_typer(users_app, name="users")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(retention_app, name="retention")
+app.add_typer(cybertip_app, name="cybertip")
+app.add_typer(transparency_app, name="transparency")
+app.add_typer(referrals_app, name="referrals")
 app.command("match")(match)
 app.command("scan-text")(scan_text)
 app.command("train")(train)
+app.command("report-link")(report_link)
 _settings, _database, _cli_actor = settings, database, cli_actor
 
 
@@ -64,7 +76,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 @app.command()
 def demo(reports: Annotated[int, typer.Option(min=0, max=100_000)] = 60, seed: int = 7) -> None:
     """Fill the database with realistic demo data and print one API key per role."""
-    from childsafe.demo import populate
+    from childsafe.demo import console_users, populate
 
     settings = _settings()
     db = _database(settings.database_url)
@@ -76,6 +88,14 @@ def demo(reports: Annotated[int, typer.Option(min=0, max=100_000)] = 60, seed: i
     for role, token in tokens.items():
         table.add_row(role, token)
     Console().print(table)
+    users = console_users(db)
+    if users:
+        people = Table(title="Demo console users at /console (passwords shown once)")
+        for column in ("role", "username", "password"):
+            people.add_column(column)
+        for role, (username, password) in users.items():
+            people.add_row(role, username, password)
+        Console().print(people)
 
 
 @keys_app.command("create")

@@ -26,7 +26,7 @@ class Decision(Base):
     decided_by: Mapped[str] = mapped_column(String(200), nullable=False)
     decided_by_role: Mapped[str] = mapped_column(String(40), nullable=False)
     automated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
     affected_account_id: Mapped[str | None] = mapped_column(String(200), index=True)
     affected_age_band: Mapped[str] = mapped_column(String(10), nullable=False)
     statement: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)  # DSA TDB record, personal data free

@@ -15,7 +15,7 @@ from childsafe.evidence.holds import (
 )
 from childsafe.evidence.keyring import RotationResult, init_key, rotate
 from childsafe.evidence.models import EvidenceExposure, EvidenceHold, EvidenceItem
-from childsafe.evidence.records import RECORD_KINDS
+from childsafe.evidence.records import RECORD_KINDS, REFERRAL_CONTENT
 from childsafe.evidence.retention import RetentionResult
 from childsafe.evidence.retention import run as run_retention
 from childsafe.evidence.service import (
@@ -35,8 +35,9 @@ from childsafe.evidence.vault import Vault, VaultNotConfigured, configure, vault
 UPLOAD_TYPES = ("image/", "video/", "application/octet-stream")
 
 __all__ = [
-    "KEY_FILE_FORMAT", "PRESERVED_CATEGORIES", "RECORD_KINDS", "UPLOAD_TYPES", "EvidenceExposure", "EvidenceHold",
-    "EvidenceItem", "EvidencePurged", "HoldInfo", "HoldNotActive", "ItemInfo", "MasterKeys", "RetentionResult",
+    "KEY_FILE_FORMAT", "PRESERVED_CATEGORIES", "RECORD_KINDS", "REFERRAL_CONTENT", "UPLOAD_TYPES",
+    "EvidenceExposure", "EvidenceHold", "EvidenceItem",
+    "EvidencePurged", "HoldInfo", "HoldNotActive", "ItemInfo", "MasterKeys", "RetentionResult",
     "RotationResult", "TamperedEvidence", "Vault", "VaultLocked", "VaultNotConfigured", "configure", "exposure",
     "extend_hold", "get_hold", "holds", "init_key", "item", "items", "place_hold", "preserve_media",
     "preserve_record", "preserve_upload_match", "read_media", "read_record", "release_hold", "review_image",

@@ -67,8 +67,12 @@ class OtherRecord(Input):
     model_config = ConfigDict(extra="allow")
 
 
+# Sealed by the referral capabilities themselves (a CyberTip's assembled content: reported person,
+# IP events, recipients, victims), never accepted from the platform through the API.
+REFERRAL_CONTENT = "referral_content"
 _SHAPES: dict[str, type[BaseModel]] = {"account": Account, "ip_events": IpEvents, "login_events": IpEvents,
-                                       "message_thread": MessageThread, "other_record": OtherRecord}
+                                       "message_thread": MessageThread, "other_record": OtherRecord,
+                                       REFERRAL_CONTENT: OtherRecord}
 
 
 def checked(kind: str, record: Any) -> dict[str, Any]:

@@ -5,6 +5,6 @@ Delivery goes through a ``Notifier``: a signed webhook when one is configured. P
 ids, codes and reference numbers only, never message text or a child's personal data.
 """
 
-from childsafe.notify.events import Notifier, WebhookNotifier, configure, configure_from, publish
+from childsafe.notify.events import Notifier, WebhookNotifier, configure, configure_from, publish, subscribe
 
-__all__ = ["Notifier", "WebhookNotifier", "configure", "configure_from", "publish"]
+__all__ = ["Notifier", "WebhookNotifier", "configure", "configure_from", "publish", "subscribe"]

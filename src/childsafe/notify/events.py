@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
@@ -55,10 +56,29 @@ def configure_from(webhook_url: str | None, webhook_secret: str | None) -> None:
     configure(WebhookNotifier(webhook_url, webhook_secret or "") if webhook_url else None)
 
 
+Subscriber = Callable[[Session, dict[str, Any]], None]
+_SUBSCRIBERS: dict[str, list[Subscriber]] = {}
+
+
+def subscribe(event_type: str) -> Callable[[Subscriber], Subscriber]:
+    """Register an in-process reaction to an event, run inside the publishing transaction.
+
+    This lets a capability react to another's events (the transparency database queueing a new statement of
+    reasons, say) without the publisher knowing it exists. Subscribers should only enqueue work."""
+
+    def register(fn: Subscriber) -> Subscriber:
+        _SUBSCRIBERS.setdefault(event_type, []).append(fn)
+        return fn
+
+    return register
+
+
 def publish(session: Session, event_type: str, data: dict[str, Any]) -> None:
     event_id = str(new_id())
     jobs.enqueue(session, "notify.deliver",
                  {"id": event_id, "type": event_type, "at": utcnow().isoformat(), "data": data})
+    for subscriber in _SUBSCRIBERS.get(event_type, ()):
+        subscriber(session, data)
 
 
 @jobs.external_handler("notify.deliver")

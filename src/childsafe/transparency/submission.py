@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from childsafe import audit, decisions, jobs
+from childsafe import audit, decisions, jobs, notify
 from childsafe.config import Settings, get_settings
 from childsafe.store import Database, utcnow
 from childsafe.store.aggregates import within
@@ -32,6 +32,9 @@ CLAIM_FOR = timedelta(minutes=5)
 LOOK_BACK = timedelta(minutes=10)  # decisions committed late with an earlier timestamp are still picked up
 _configured: dict[str, Any] = {}
 SUBMITTER = audit.Actor("transparency", "system", "DSA TDB submission")
+
+
+QUEUE_JOB = "transparency.queue"
 
 
 def configure(db: Database, settings: Settings) -> None:
@@ -167,6 +170,21 @@ def _reject(db: Database, rows: list[StatementSubmission], invalid: dict[int, di
     for index in invalid:
         if index < len(rows):
             by_puid.pop(rows[index].puid, None)
+
+
+@notify.subscribe("enforcement.applied")
+def _queue_after_decision(session: Session, _data: dict[str, Any]) -> None:
+    """A restricting decision has a statement of reasons: queue it for the TDB once submission is set up.
+
+    The queueing runs as its own job after the decision commits; a job that finds nothing new costs one query."""
+    settings = _configured.get("settings") or get_settings()
+    if settings.tdb_token:
+        jobs.enqueue(session, QUEUE_JOB, {})
+
+
+@jobs.handler(QUEUE_JOB)
+def _queue_job(session: Session, _payload: dict[str, Any]) -> None:
+    queue(session, _configured.get("settings") or get_settings())
 
 
 @jobs.external_handler(JOB)

@@ -107,7 +107,7 @@ def draft(case_id: uuid.UUID, data: DraftIn, request: Request, actor: Specialist
         publicly_available=data.publicly_available)
     with state.db.transaction() as session:
         report = cybertip.create_draft(session, case_id, actor, state.settings, options)
-        return _detail(session, report)
+        return _detail(session, report, actor, "CyberTipline report draft")
 
 
 @router.get("/cybertip/reports", response_model=list[CybertipView], summary="CyberTipline reports, newest first")
@@ -122,7 +122,7 @@ def list_reports(request: Request, actor: Specialist, case_id: uuid.UUID | None 
 def get_report(tip_id: uuid.UUID, request: Request, actor: Specialist,
                reason: AccessReason = "CyberTipline report review") -> CybertipDetail:
     with request.app.state.db.transaction() as session:
-        return _detail(session, cybertip.get(session, tip_id, actor, reason=reason))
+        return _detail(session, cybertip.get(session, tip_id, actor, reason=reason), actor, reason)
 
 
 @router.post("/cybertip/reports/{tip_id}/approve", response_model=CybertipView,
@@ -151,9 +151,11 @@ def retract(tip_id: uuid.UUID, request: Request, actor: Specialist) -> CybertipV
         return _view(cybertip.retract(session, tip_id, actor))
 
 
-def _detail(session: Any, report: cybertip.CybertipReport) -> CybertipDetail:
-    xml, problems = cybertip.preview(report)
-    entries = report.content.get("files", [])
+def _detail(session: Any, report: cybertip.CybertipReport, actor: Actor, reason: str) -> CybertipDetail:
+    """The XML preview and file details come from the sealed content: an audited evidence read."""
+    content = cybertip.read_content(session, report, actor, reason=reason)
+    xml, problems = cybertip.preview(content)
+    entries = content.get("files", [])
     file_views = []
     for row in cybertip.files(session, report.id):
         entry = entries[row.position] if row.position < len(entries) else {}

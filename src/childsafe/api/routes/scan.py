@@ -1,6 +1,7 @@
 """Scanning media: an upload, or only its hashes, against every enabled bank."""
 
 import asyncio
+import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -8,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from childsafe import banks, hashing, scan
+from childsafe import banks, evidence, hashing, scan
 from childsafe.api.deps import require
 from childsafe.api.problems import ERROR_RESPONSES
 from childsafe.audit import Actor
@@ -143,7 +144,8 @@ async def scan_media(request: Request, actor: Scanner,
             subject = Subject(content_id, account_id, age_band)
             hashes, frames = await run_in_threadpool(_hash_upload, body, dihedral, state.settings.max_video_seconds)
             bank_names = bank
-        outcome = await run_in_threadpool(_scan, state, subject, hashes, frames, actor, bank_names, store)
+        outcome = await run_in_threadpool(_scan, state, subject, hashes, frames, actor, bank_names, store,
+                                          None if ctype == "application/json" else body)
     return _view(outcome)
 
 
@@ -164,10 +166,16 @@ def _hash_upload(body: bytes, dihedral: bool, max_seconds: int) -> tuple[list[Me
 
 
 def _scan(state: Any, subject: Subject, hashes: list[MediaHash], frames: list[FrameHash], actor: Actor,
-          bank_names: list[str] | None, store: bool) -> scan.Outcome:
+          bank_names: list[str] | None, store: bool, media: bytes | None = None) -> scan.Outcome:
     with state.db.transaction() as session:
-        return scan.scan(session, state.matcher, subject, hashes, frames, actor, bank_names=bank_names,
-                         store=store, sla_hours=state.settings.sla_hours)
+        outcome = scan.scan(session, state.matcher, subject, hashes, frames, actor, bank_names=bank_names,
+                            store=store, sla_hours=state.settings.sla_hours)
+        if media and outcome.case_id:  # matched abuse material is preserved, sealed, in the evidence vault
+            evidence.configure(state.settings)
+            evidence.preserve_upload_match(session, case_id=uuid.UUID(outcome.case_id), data=media,
+                                           categories={m.bank.category for m in outcome.matches}, actor=actor,
+                                           content_id=subject.content_id)
+        return outcome
 
 
 def _view(outcome: scan.Outcome) -> ScanView:

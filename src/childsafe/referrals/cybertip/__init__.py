@@ -26,6 +26,7 @@ from childsafe.referrals.cybertip.service import (
     in_flight,
     list_reports,
     preview,
+    read_content,
     retract,
     run_pending,
     submit,
@@ -35,5 +36,5 @@ __all__ = [
     "JOB", "PRODUCTION_URL", "TEST_URL", "CybertipFile", "CybertipReport", "DraftOptions", "InvalidDocument",
     "IspwsClient", "Missing", "NcmecError", "NcmecRejected", "NcmecUnavailable", "ReportBusy", "advance", "approve",
     "bind", "check", "create_draft", "file_details_xml", "files", "get", "in_flight", "list_reports", "preview",
-    "report_xml", "retract", "run_pending", "submit", "thread_csv",
+    "read_content", "report_xml", "retract", "run_pending", "submit", "thread_csv",
 ]

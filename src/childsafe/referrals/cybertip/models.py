@@ -2,11 +2,13 @@
 
 A report row carries the whole submission state: each remote step's result is written in its own
 transaction the moment it returns, so a process killed between steps resumes from the next one.
+What the report says about people (the reported user's e-mail, screen name, user id and IP events,
+recipients, victims, the specialist's free text) is not here: it is sealed in the evidence vault
+as a ``referral_content`` record of the case, and the row keeps only that item's id.
 """
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,7 +24,8 @@ class CybertipReport(Base):
     # draft -> approved -> submitting -> submitted; or rejected (NCMEC refused), retracted
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="draft", index=True)
     incident_type: Mapped[str] = mapped_column(String(80), nullable=False)
-    content: Mapped[dict[str, Any]] = mapped_column(JSONDict, nullable=False)
+    content_id: Mapped[uuid.UUID] = mapped_column(GUID, nullable=False)  # the sealed content (an evidence item)
+    file_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     missing: Mapped[list[str]] = mapped_column(JSONDict, nullable=False, default=list)
     override_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -4,6 +4,11 @@ Only child-safety specialists act on reports, and a report is sent only after on
 it. Submission is durable: ``submit`` records the intent and enqueues a job; ``advance`` performs
 the remote steps, persisting each result in its own transaction as soon as NCMEC answers, so a
 killed worker resumes at the next step and never opens or finishes a report twice.
+
+The content (who is reported, their e-mail, user id and IP events, recipients, victims, the
+specialist's free text) is personal data, often a child's: it is sealed in the evidence vault when
+the draft is made and opened from there, audited with who and why, whenever the XML is built. A
+locked vault refuses the draft (503); nothing falls back to plain storage.
 """
 
 import hashlib
@@ -38,6 +43,7 @@ log = logging.getLogger("childsafe.cybertip")
 JOB = "cybertip.advance"
 IN_FLIGHT = ("submitting", "retracting")
 NOT_OVERRIDABLE = frozenset({"reporter_email"})  # NCMEC's schema requires it; no reason makes it optional
+SUBMISSION_READ = "CyberTipline submission"  # the worker's reason for opening the sealed content
 QUICK_RETRIES = 3  # in-process retries of a failed step before the outbox's slower backoff takes over
 T = TypeVar("T")
 
@@ -52,9 +58,13 @@ def create_draft(session: Session, case_id: uuid.UUID, actor: Actor, settings: S
     _require_specialist(actor)
     content = assemble.build_content(session, case_id, actor, settings, options or assemble.DraftOptions())
     gaps = assemble.missing(content, settings)
-    report = CybertipReport(id=new_id(), case_id=case_id, status="draft", incident_type=content["incident"]["type"],
-                            content=content, missing=[{"code": m.code, "message": m.message} for m in gaps],
-                            created_by=actor.label)
+    report_id = new_id()
+    sealed = evidence.preserve_record(session, case_id=case_id, kind=evidence.REFERRAL_CONTENT, actor=actor,
+                                      source="cybertip", record={"cybertip_report_id": str(report_id),
+                                                                 "content": content})  # VaultLocked: no draft
+    report = CybertipReport(id=report_id, case_id=case_id, status="draft", incident_type=content["incident"]["type"],
+                            content_id=sealed.id, file_count=len(content["files"]),
+                            missing=[{"code": m.code, "message": m.message} for m in gaps], created_by=actor.label)
     session.add(report)
     session.flush()  # the files refer to it, and no ORM relationship orders the inserts
     session.add_all(CybertipFile(report_id=report.id, position=n, evidence_id=uuid.UUID(f["evidence_id"]),
@@ -90,9 +100,18 @@ def files(session: Session, report_id: uuid.UUID) -> list[CybertipFile]:
                                 .order_by(CybertipFile.position)))
 
 
-def preview(report: CybertipReport) -> tuple[str, list[str]]:
+def read_content(session: Session, report: CybertipReport, actor: Actor, *, reason: str) -> dict[str, Any]:
+    """The report's content, opened from the vault (an audited evidence read with the actor and reason)."""
+    sealed = evidence.read_record(session, report.content_id, actor=actor, reason=reason)
+    if sealed.get("cybertip_report_id") != str(report.id) or not isinstance(sealed.get("content"), dict):
+        raise evidence.TamperedEvidence(f"evidence item {report.content_id} is not the content of CyberTipline "
+                                        f"report {report.id}")
+    return sealed["content"]
+
+
+def preview(content: dict[str, Any]) -> tuple[str, list[str]]:
     """The report XML as it would be sent, and every schema problem in it."""
-    document = report_xml(report.content)
+    document = report_xml(content)
     try:
         checked(document)
     except InvalidDocument as exc:
@@ -115,7 +134,7 @@ def approve(session: Session, report_id: uuid.UUID, actor: Actor, *,
         raise Conflict("the report is held: it lacks what NCMEC needs to act (" + "; ".join(
             m["message"] for m in report.missing) + "). Add it, or approve with an override_reason.",
             field="override_reason")
-    _, problems = preview(report)
+    _, problems = preview(read_content(session, report, actor, reason="approve CyberTipline report"))
     if problems:
         raise Conflict("the report does not keep NCMEC's schema: " + "; ".join(problems[:5]))
     report.status, report.approved_by, report.approved_at = "approved", actor.label, utcnow()
@@ -182,6 +201,14 @@ class _Worker:
                  retry_delay: float) -> None:
         self.db, self.settings, self.client, self.report_id = db, settings, client, report_id
         self.retry_delay = retry_delay
+        self._content: dict[str, Any] | None = None
+
+    def content(self, report: CybertipReport) -> dict[str, Any]:
+        """Opened from the vault once per run (one audited read), not once per step."""
+        if self._content is None:
+            with self.db.transaction() as session:
+                self._content = read_content(session, report, self.actor(report), reason=SUBMISSION_READ)
+        return self._content
 
     def lease(self) -> str:
         """Take the report's lease: "ok", "busy" (another worker holds it) or "idle" (nothing to do)."""
@@ -253,7 +280,7 @@ class _Worker:
             return self.finish(report)
 
     def open(self, report: CybertipReport) -> None:
-        document = checked(report_xml(report.content))
+        document = checked(report_xml(self.content(report)))
         report_id = self.retrying("submit", lambda: self.client.submit(document))
         with self.db.transaction() as session:  # first thing after NCMEC answers: the id is never lost
             row = session.get(CybertipReport, report.id)
@@ -270,7 +297,7 @@ class _Worker:
         return Actor(f"cybertip:{report.submitted_by or 'unknown'}", "system", "CyberTipline submission")
 
     def upload(self, report: CybertipReport, row: CybertipFile) -> None:
-        entry = report.content["files"][row.position]
+        entry = self.content(report)["files"][row.position]
         with self.db.transaction() as session:
             if row.kind == "message_thread":
                 thread = evidence.read_record(session, row.evidence_id, actor=self.actor(report),
@@ -291,7 +318,7 @@ class _Worker:
 
     def describe(self, report: CybertipReport, row: CybertipFile) -> None:
         assert report.ncmec_report_id is not None and row.ncmec_file_id is not None
-        entry = report.content["files"][row.position]
+        entry = self.content(report)["files"][row.position]
         document = checked(file_details_xml(report.ncmec_report_id, row.ncmec_file_id, entry))
         self.retrying("fileinfo", lambda: self.client.file_info(document))
         with self.db.transaction() as session:
@@ -302,6 +329,7 @@ class _Worker:
     def finish(self, report: CybertipReport) -> str:
         assert report.ncmec_report_id is not None
         report_id = report.ncmec_report_id
+        document = report_xml(self.content(report)).decode()  # the vault answers before NCMEC is told to finish
         self.retrying("finish", lambda: self.client.finish(report_id))
         with self.db.transaction() as session:  # a failure here repeats finish, which NCMEC answers 5102
             row = session.get(CybertipReport, report.id)
@@ -312,7 +340,7 @@ class _Worker:
                                             record={"cybertip_report_id": str(report.id),
                                                     "ncmec_report_id": report_id,
                                                     "environment": report.environment,
-                                                    "report_xml": report_xml(report.content).decode()})
+                                                    "report_xml": document})
             record(session, self.actor(report), "cybertip.submitted", "cybertip_report", report.id,
                    ncmec_report_id=report_id, environment=report.environment, xml_copy=str(copy.id))
         log.info("CyberTipline report submitted", extra={"report_id": str(report.id)})

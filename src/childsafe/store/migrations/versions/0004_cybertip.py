@@ -33,7 +33,8 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Uuid(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('incident_type', sa.String(length=80), nullable=False),
-    sa.Column('content', _json(), nullable=False),
+    sa.Column('content_id', sa.Uuid(), nullable=False),  # the sealed evidence item holding the report's content
+    sa.Column('file_count', sa.Integer(), nullable=False),
     sa.Column('missing', _json(), nullable=False),
     sa.Column('override_reason', sa.Text(), nullable=True),
     sa.Column('created_by', sa.String(length=200), nullable=False),
