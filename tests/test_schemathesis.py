@@ -22,14 +22,15 @@ import uuid
 import zlib
 from typing import Any
 
+import hypothesis
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
 
-from childsafe import access
+from childsafe import access, evidence
 from childsafe.api import create_app
 from childsafe.audit import Actor
-from childsafe.config import make_settings
+from childsafe.config import Settings, make_settings
 from childsafe.vocabulary import Role
 from conftest import case_of, decide, report_body, submit
 
@@ -56,6 +57,15 @@ def _role_for(method: str, path: str) -> str:
     if path == "/v1/statements":
         return Role.COMPLIANCE.value
     return Role.CHILD_SAFETY_SPECIALIST.value
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path) -> Settings:
+    """The conftest settings plus an evidence vault, so the fuzzer reaches past the vault's fail-closed 503."""
+    key_file = tmp_path / "evidence-keys.json"
+    evidence.init_key(key_file)
+    return make_settings(database_url=db_url, task_queue="none", platform_name="Example Platform",
+                         evidence_key_file=str(key_file), evidence_dir=str(tmp_path / "evidence"))
 
 
 @pytest.fixture
@@ -125,7 +135,7 @@ def _assert_problem(response: Any, label: str) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+@hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api_never_500_and_errors_are_problems(case: schemathesis.Case, app, keys,
                                                request: pytest.FixtureRequest) -> None:

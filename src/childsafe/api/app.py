@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
 from childsafe import __version__, notify
+from childsafe import evidence as evidence_vault
 from childsafe.api import problems
 from childsafe.api.deps import _KeyCache
 from childsafe.api.middleware import GuardMiddleware, ObservabilityMiddleware
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                                         settings.scan_queue_wait_seconds)
     notify.configure_from(settings.webhook_url, settings.webhook_secret)
     transparency_submission.configure(database, settings)  # decisions are queued for the TDB when it is set up
+    evidence_vault.configure(settings)  # the vault of this database: its key file, store and hold rules
     problems.install(app)
     for module in (reports, cases, decisions, appeals, scan, text, banks, admin, meta, evidence, cybertip, reportform,
                    referral_routes, transparency_routes):
