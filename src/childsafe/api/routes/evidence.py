@@ -34,21 +34,7 @@ ReasonQuery = Annotated[str | None, Query(max_length=500, description="Why you o
 UPLOAD_PATH = "/v1/evidence/media"
 
 
-class ItemView(BaseModel):
-    id: uuid.UUID
-    case_id: uuid.UUID
-    kind: str
-    filename: str | None
-    content_type: str | None
-    size: int
-    md5: str | None
-    sha256: str | None
-    pdq: str | None
-    created_at: datetime
-    source: str
-    viewed_by_person: bool
-    exif_viewed: bool
-    purged: bool
+ItemView = evidence.ItemInfo  # the metadata only, never content: answered as it is
 
 
 class RecordIn(Input):
@@ -102,7 +88,7 @@ class ExposureView(BaseModel):
 
 
 def _item_view(info: evidence.ItemInfo) -> ItemView:
-    return ItemView(**info.__dict__)
+    return info
 
 
 def _hold_view(info: evidence.HoldInfo) -> HoldView:
