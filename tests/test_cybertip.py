@@ -4,8 +4,12 @@ the content sealed in the evidence vault (no personal data in the report row, a 
 the draft, every read audited), and the API. Runs on SQLite and PostgreSQL."""
 
 import hashlib
+import threading
+import time
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,7 @@ from childsafe.referrals.cybertip.schema import (
     check,
     parse,
 )
+from childsafe.store import utcnow
 from childsafe.vocabulary import RiskCategory, Role
 from cybertip_support import (
     POSTED,
@@ -35,7 +40,7 @@ from cybertip_support import (
     preserve_account,
     preserve_images,
 )
-from fakes.ncmec import FakeNcmec
+from fakes.ncmec import FakeNcmec, check_document
 
 MODERATOR = Actor("mod-1", Role.MODERATOR.value, "Moderator")
 REPORT_ORDER = ["incidentSummary", "internetDetails", "lawEnforcement", "reporter", "personOrUserReported",
@@ -160,6 +165,37 @@ def test_checker_refuses_order_enumeration_and_required_field_errors():
     assert check(b"<!DOCTYPE x [<!ENTITY a 'b'>]><report/>")[0].startswith("not well-formed")
     assert any("exactly one" in p for p in check(good.replace(b"</incidentSummary>",
                                                                b"</incidentSummary><internetDetails/>")))
+
+
+
+def test_the_fake_refuses_mistakes_by_its_own_reading_of_the_schema(db, settings, fake):
+    """The fake's element order, required fields and enumerations are its own (not the code's), so a
+    mistake in the builder or the checker cannot pass both."""
+    report_id = _approved(db, settings)
+    with db.transaction() as session:
+        report = cybertip.get(session, report_id, SPECIALIST)
+        content = cybertip.read_content(session, report, SPECIALIST, reason="check the fake")
+    document = cybertip.report_xml(content)
+    assert check_document(document, "report") == []
+    root = parse(document)
+    reporter = root.find("reporter")
+    root.remove(reporter)
+    root.insert(0, reporter)  # reporter before incidentSummary
+    assert any("out of sequence" in p for p in check_document(ET.tostring(root), "report"))
+    wrong_type = document.replace(b"Child Pornography (possession, manufacture, and distribution)", b"CSAM")
+    assert any("incidentType" in p for p in check_document(wrong_type, "report"))
+    no_email = parse(document)
+    person = no_email.find("reporter/reportingPerson")
+    person.remove(person.find("email"))
+    assert any("reportingPerson/email" in p for p in check_document(ET.tostring(no_email), "report"))
+    details = cybertip.file_details_xml("4564654", "abc", content["files"][0] | {"classification": "B2"})
+    assert check_document(details, "fileDetails") == []
+    assert any("industryClassification" in p
+               for p in check_document(details.replace(b">B2<", b">C9<"), "fileDetails"))
+    assert check_document(details.replace(b"<reportId>4564654</reportId>", b""), "fileDetails")
+    with (cybertip.IspwsClient(fake.url, fake.username, fake.password) as client,
+          pytest.raises(cybertip.NcmecRejected, match="4100")):
+        client.submit(wrong_type)
 
 
 # --- completeness and approval -----------------------------------------------------------------
@@ -294,13 +330,122 @@ def test_a_long_outage_goes_back_to_the_outbox_and_resumes(db, settings, fake):
     assert fake.calls == {"submit": 1, "upload": 2, "fileinfo": 2, "finish": 1}
 
 
-def test_ncmec_refusal_is_permanent_and_shown_to_the_specialist(db, settings, fake):
-    wrong = settings.model_copy(update={"ncmec_password": "not-the-password"})
-    report_id = _submitted(db, wrong)
-    assert cybertip.advance(db, wrong, report_id) == "rejected"
+def test_ncmec_refusal_is_permanent_and_an_opened_report_is_retracted(db, settings, fake):
+    report_id = _submitted(db, settings)
+    fake.fail("upload", "reject")
+    assert cybertip.advance(db, settings, report_id) == "rejected"
     report = _report(db, report_id)
-    assert report.status == "rejected" and "HTTP 401" in report.last_error and "2000" in report.last_error
-    assert fake.calls == {} and fake.requests["submit"] == 1  # a 4xx is never retried
+    assert report.status == "rejected" and "HTTP 400" in report.last_error and "4100" in report.last_error
+    assert fake.requests["upload"] == 1  # a refusal is never retried
+    [remote] = fake.reports.values()
+    assert remote.retracted and not remote.finished and fake.calls["retract"] == 1  # no half report left open
+    assert report.retracted_at is not None and report.ncmec_report_id == str(remote.id)
+
+
+def _alerts(db, report_id: uuid.UUID) -> list[audit.AuditEntry]:  # type: ignore[no-untyped-def]
+    with db.transaction() as session:
+        return [e for e in audit.entries(session, object_id=str(report_id)) if e.action == "cybertip.operator_alert"]
+
+
+def test_refused_credentials_keep_the_report_queued_for_an_operator(db, settings, fake):
+    wrong = settings.model_copy(update={"ncmec_password": "not-the-password"})
+    report_id = _approved(db, settings)
+    cybertip.bind(db, wrong)
+    with db.transaction() as session:
+        cybertip.submit(session, report_id, SPECIALIST, wrong)
+        [job] = jobs.outbox.jobs_of_kind(session, cybertip.JOB)
+    assert jobs.run_job(db, job.id) is False  # not rejected: back to the outbox with its backoff
+    report = _report(db, report_id)
+    assert report.status == "submitting" and "HTTP 401" in report.last_error and "2000" in report.last_error
+    assert fake.calls == {} and fake.requests["submit"] == 1  # no quick retries of a refused login
+    [alert] = _alerts(db, report_id)
+    assert "HTTP 401" in alert.reason and "offender" not in alert.reason + str(alert.details)
+    with db.transaction() as session:
+        job = session.get(jobs.Job, job.id)
+        assert job.status == "pending" and job.available_at > job.created_at
+        job.available_at = job.created_at
+    cybertip.bind(db, settings)  # the operator fixed the password
+    assert jobs.run_due(db) == 1
+    assert _report(db, report_id).status == "submitted" and fake.calls["finish"] == 1
+
+
+def test_missing_credentials_keep_the_report_queued_until_configured(db, settings, fake):
+    report_id = _submitted(db, settings)
+    unconfigured = settings.model_copy(update={"ncmec_username": None})
+    with pytest.raises(cybertip.NcmecNotAuthorised, match="credentials"):
+        cybertip.advance(db, unconfigured, report_id)
+    assert cybertip.run_pending(db, unconfigured)[str(report_id)].startswith("retry later")
+    report = _report(db, report_id)
+    assert report.status == "submitting" and "credentials are not configured" in report.last_error
+    assert report.lease_until is None and fake.requests == {}
+    assert len(_alerts(db, report_id)) == 2
+    assert cybertip.advance(db, settings, report_id) == "submitted"
+    assert fake.calls == {"submit": 1, "upload": 2, "fileinfo": 2, "finish": 1}
+
+
+def test_preservation_runs_a_year_from_the_report_to_ncmec(db, settings, fake):
+    with db.transaction() as session:
+        case_id = complete_case(session)
+        for hold in evidence.holds(session, case_id):  # the case's hold is 300 days old
+            evidence.release_hold(session, hold.id, actor=SPECIALIST, reason="replaced by an older hold")
+        evidence.place_hold(session, case_id, actor=SPECIALIST, reason="first preserved 300 days ago",
+                            started_at=utcnow() - timedelta(days=300))
+    report_id = _draft(db, settings, case_id)
+    with db.transaction() as session:
+        cybertip.approve(session, report_id, SPECIALIST)
+        cybertip.submit(session, report_id, SPECIALIST, settings)
+    assert cybertip.advance(db, settings, report_id) == "submitted"
+    report = _report(db, report_id)
+    with db.transaction() as session:
+        active = [h for h in evidence.holds(session, case_id) if h.status == "active"]
+        placed = audit.entries(session, action="evidence.hold_placed")
+    assert max(h.expires_at for h in active) >= report.finished_at + timedelta(days=365)
+    [new] = [h for h in active if h.started_at == report.finished_at]
+    assert report.ncmec_report_id in new.reason and new.placed_by.startswith("cybertip:")
+    assert any(e.object_id == str(new.id) for e in placed)  # audited
+    assert cybertip.advance(db, settings, report_id) == "submitted"
+    with db.transaction() as session:
+        assert len(evidence.holds(session, case_id)) == 3  # a repeated run adds no further hold
+
+
+class _StallAfterFinish(cybertip.IspwsClient):
+    """A worker that stalls after NCMEC finished its report, before it commits that."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.ncmec_url, settings.ncmec_username, settings.ncmec_password, timeout=5)
+        self.stalled, self.go = threading.Event(), threading.Event()
+
+    def finish(self, report_id: str) -> bool:
+        done = super().finish(report_id)
+        self.stalled.set()
+        self.go.wait(20)
+        return done
+
+
+def test_a_worker_that_lost_its_lease_commits_nothing(db, settings, fake):
+    short = settings.model_copy(update={"ncmec_lease_seconds": 0.3})
+    report_id = _submitted(db, short)
+    stalling, outcome = _StallAfterFinish(short), {}
+    first = threading.Thread(target=lambda: outcome.setdefault("first", cybertip.advance(
+        db, short, report_id, client=stalling)))
+    first.start()
+    try:
+        assert stalling.stalled.wait(20)
+        time.sleep(0.4)  # the first worker's lease lapses
+        assert cybertip.advance(db, short, report_id) == "submitted"  # the second takes over: finish says 5102
+    finally:
+        stalling.go.set()
+        first.join(20)
+        stalling.close()
+    assert outcome["first"] == "busy"  # its commit matched no row: it stopped
+    assert fake.calls == {"submit": 1, "upload": 2, "fileinfo": 2, "finish": 1}
+    assert fake.requests["finish"] == 2
+    report = _report(db, report_id)
+    assert report.status == "submitted" and report.lease_token is None
+    with db.transaction() as session:
+        assert len([i for i in evidence.items(session, report.case_id) if i.kind == "other_record"]) == 1
+        actions = [e.action for e in audit.entries(session, object_id=str(report_id))]
+    assert actions.count("cybertip.submitted") == 1
 
 
 def test_retract_before_finish_cancels_at_ncmec_and_after_finish_is_refused(db, settings, fake):
@@ -517,13 +662,14 @@ def test_tampered_evidence_stops_the_submission_and_a_late_retraction_does_not_u
     report = _report(db, report_id)
     assert report.last_error.startswith("Evidence failed its integrity check")
     assert fake.calls["upload"] == 1 and fake.calls["finish"] == 0  # the altered file never left
+    assert fake.calls["retract"] == 1 and report.retracted_at is not None  # nor does the half report stay open
 
     finished = _submitted(db, settings)
     assert cybertip.advance(db, settings, finished) == "submitted"
     with db.transaction() as session:  # a retraction that raced finish and overwrote its status
         session.get(cybertip.CybertipReport, finished).status = "retracting"
     assert cybertip.advance(db, settings, finished) == "submitted"
-    assert fake.calls["retract"] == 0 and "already finished" in _report(db, finished).last_error
+    assert fake.calls["retract"] == 1 and "already finished" in _report(db, finished).last_error
 
 
 def test_environment_defaults_to_ncmec_test_and_plain_http_only_on_loopback():

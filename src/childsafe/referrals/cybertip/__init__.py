@@ -8,6 +8,7 @@ from childsafe.referrals.cybertip.client import (
     TEST_URL,
     IspwsClient,
     NcmecError,
+    NcmecNotAuthorised,
     NcmecRejected,
     NcmecUnavailable,
 )
@@ -34,7 +35,8 @@ from childsafe.referrals.cybertip.service import (
 
 __all__ = [
     "JOB", "PRODUCTION_URL", "TEST_URL", "CybertipFile", "CybertipReport", "DraftOptions", "InvalidDocument",
-    "IspwsClient", "Missing", "NcmecError", "NcmecRejected", "NcmecUnavailable", "ReportBusy", "advance", "approve",
+    "IspwsClient", "Missing", "NcmecError", "NcmecNotAuthorised", "NcmecRejected", "NcmecUnavailable", "ReportBusy",
+    "advance", "approve",
     "bind", "check", "create_draft", "file_details_xml", "files", "get", "in_flight", "list_reports", "preview",
     "read_content", "report_xml", "retract", "run_pending", "submit", "thread_csv",
 ]

@@ -1,8 +1,10 @@
 """A client for NCMEC's CyberTipline Reporting API (ISPWS): HTTPS, basic auth, XML both ways.
 
 Failures are sorted into two kinds because they need opposite handling: ``NcmecUnavailable``
-(5xx, timeouts, dropped connections, responseCode 1000) is retried later, ``NcmecRejected`` (4xx,
-any other non-zero responseCode) will fail the same way again and goes to the specialist.
+(5xx, timeouts, dropped connections, responseCode 1000) is retried later, ``NcmecRejected`` (other
+4xx, any other non-zero responseCode) will fail the same way again and goes to the specialist.
+``NcmecNotAuthorised`` (401, 403, 429, or no credentials configured) is a kind of unavailability:
+the report is fine, the platform's access is not, so the report waits for an operator to fix it.
 """
 
 import ssl
@@ -21,6 +23,7 @@ PRODUCTION_URL = "https://report.cybertip.org/ispws"
 TEST_URL = "https://exttest.cybertip.org/ispws"
 SERVER_ERROR = 1000
 ALREADY_FINISHED = 5102
+OPERATOR_FAULTS = frozenset({401, 403, 429})  # access refused or rate limited: not the report's fault
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -30,6 +33,11 @@ class NcmecError(Exception):
 
 class NcmecUnavailable(NcmecError):
     """Worth retrying: the request may not have been processed."""
+
+
+class NcmecNotAuthorised(NcmecUnavailable):
+    """Our side's fault (credentials missing or refused, rate limited): retrying at once will not help,
+    but the report must not be rejected for it; it waits in the outbox while an operator is alerted."""
 
 
 class NcmecRejected(NcmecError):
@@ -74,7 +82,8 @@ class IspwsClient:
     @classmethod
     def from_settings(cls, settings: Settings) -> "IspwsClient":
         if not settings.ncmec_username or not settings.ncmec_password:
-            raise NcmecRejected("NCMEC credentials are not configured (ncmec_username, ncmec_password)")
+            raise NcmecNotAuthorised("NCMEC credentials are not configured (CHILDSAFE_NCMEC_USERNAME, "
+                                     "CHILDSAFE_NCMEC_PASSWORD)")
         return cls(base_url(settings), settings.ncmec_username, settings.ncmec_password,
                    timeout=settings.ncmec_timeout_seconds)
 
@@ -126,6 +135,9 @@ class IspwsClient:
         if response.status_code >= 500:
             raise NcmecUnavailable(f"{path}: HTTP {response.status_code}")
         answer = _parse(response.content)
+        if response.status_code in OPERATOR_FAULTS:
+            detail = f" (responseCode {answer.code}: {answer.description})" if answer else ""
+            raise NcmecNotAuthorised(f"{path}: HTTP {response.status_code}{detail}")
         if response.status_code >= 400:
             detail = f" (responseCode {answer.code}: {answer.description})" if answer else ""
             raise NcmecRejected(f"{path}: HTTP {response.status_code}{detail}", http_status=response.status_code,

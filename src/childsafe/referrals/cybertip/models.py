@@ -40,6 +40,7 @@ class CybertipReport(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # /finish answered
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # one worker advances it at a time
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # which worker: each commit checks it is still its
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -3,7 +3,13 @@
 Only child-safety specialists act on reports, and a report is sent only after one of them approved
 it. Submission is durable: ``submit`` records the intent and enqueues a job; ``advance`` performs
 the remote steps, persisting each result in its own transaction as soon as NCMEC answers, so a
-killed worker resumes at the next step and never opens or finishes a report twice.
+killed worker resumes at the next step. Finish is never repeated (NCMEC answers a second finish with
+5102, which counts as done). A worker killed after NCMEC processed a submit or upload but before the
+answer was committed cannot be reconciled (ISPWS has no idempotency key and no look-up): the next
+worker opens a second report, or uploads the file again, and the first stays open at NCMEC.
+Each worker holds the report under a random lease token, and every commit checks it, so a worker
+that stalled past its lease and was overtaken commits nothing. Access faults (credentials missing or
+refused, rate limits) keep the report queued and alert an operator; they never reject it.
 
 The content (who is reported, their e-mail, user id and IP events, recipients, victims, the
 specialist's free text) is personal data, often a child's: it is sealed in the evidence vault when
@@ -13,10 +19,11 @@ locked vault refuses the draft (503); nothing falls back to plain storage.
 
 import hashlib
 import logging
+import secrets
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import or_, select, update
@@ -27,7 +34,13 @@ from childsafe.audit import Actor, record
 from childsafe.config import Settings, get_settings
 from childsafe.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from childsafe.referrals.cybertip import assemble
-from childsafe.referrals.cybertip.client import IspwsClient, NcmecRejected, NcmecUnavailable
+from childsafe.referrals.cybertip.client import (
+    IspwsClient,
+    NcmecError,
+    NcmecNotAuthorised,
+    NcmecRejected,
+    NcmecUnavailable,
+)
 from childsafe.referrals.cybertip.documents import (
     InvalidDocument,
     checked,
@@ -44,6 +57,7 @@ JOB = "cybertip.advance"
 IN_FLIGHT = ("submitting", "retracting")
 NOT_OVERRIDABLE = frozenset({"reporter_email"})  # NCMEC's schema requires it; no reason makes it optional
 SUBMISSION_READ = "CyberTipline submission"  # the worker's reason for opening the sealed content
+SYSTEM_ACTOR = Actor("system", "system", "childsafe")
 QUICK_RETRIES = 3  # in-process retries of a failed step before the outbox's slower backoff takes over
 T = TypeVar("T")
 
@@ -194,14 +208,25 @@ def _environment(settings: Settings) -> str:
 
 # --- the remote steps -------------------------------------------------------------------------
 
-class _Worker:
-    """Advances one report by as many steps as it can; each step's result is committed at once."""
+class LeaseLost(RuntimeError):
+    """Another worker took the report over (this one stalled past its lease): stop, commit nothing."""
 
-    def __init__(self, db: Database, settings: Settings, client: IspwsClient, report_id: uuid.UUID,
+
+class _Worker:
+    """Advances one report by as many steps as it can; each step's result is committed at once, and only
+    while this worker still holds the lease (its random token is the report's ``lease_token``)."""
+
+    def __init__(self, db: Database, settings: Settings, client: IspwsClient | None, report_id: uuid.UUID,
                  retry_delay: float) -> None:
         self.db, self.settings, self.client, self.report_id = db, settings, client, report_id
         self.retry_delay = retry_delay
+        self.token = secrets.token_hex(16)
         self._content: dict[str, Any] | None = None
+
+    @property
+    def ncmec(self) -> IspwsClient:
+        assert self.client is not None
+        return self.client
 
     def content(self, report: CybertipReport) -> dict[str, Any]:
         """Opened from the vault once per run (one audited read), not once per step."""
@@ -219,7 +244,7 @@ class _Worker:
                 .where(CybertipReport.id == self.report_id, CybertipReport.status.in_(IN_FLIGHT),
                        or_(CybertipReport.lease_until.is_(None), CybertipReport.lease_until < now))
                 .values(lease_until=now + timedelta(seconds=self.settings.ncmec_lease_seconds),
-                        attempts=CybertipReport.attempts + 1)
+                        lease_token=self.token, attempts=CybertipReport.attempts + 1)
             )
             if result.rowcount == 1:
                 return "ok"
@@ -230,12 +255,26 @@ class _Worker:
 
     def renew(self) -> None:
         with self.db.transaction() as session:
-            session.execute(update(CybertipReport).where(CybertipReport.id == self.report_id).values(
-                lease_until=utcnow() + timedelta(seconds=self.settings.ncmec_lease_seconds)))
+            self.hold(session)
+
+    def hold(self, session: Session) -> CybertipReport:
+        """Extend the lease inside a step's transaction, or raise LeaseLost so nothing of it commits. The
+        UPDATE also locks the row, so a worker taking over waits for this commit, and sees its result."""
+        result = session.execute(
+            update(CybertipReport)
+            .where(CybertipReport.id == self.report_id, CybertipReport.lease_token == self.token)
+            .values(lease_until=utcnow() + timedelta(seconds=self.settings.ncmec_lease_seconds)))
+        if result.rowcount != 1:
+            raise LeaseLost(f"report {self.report_id} was taken over by another worker")
+        row = session.get(CybertipReport, self.report_id, populate_existing=True)
+        assert row is not None
+        return row
 
     def release(self) -> None:
         with self.db.transaction() as session:
-            session.execute(update(CybertipReport).where(CybertipReport.id == self.report_id).values(lease_until=None))
+            session.execute(update(CybertipReport).where(CybertipReport.id == self.report_id,
+                                                         CybertipReport.lease_token == self.token)
+                            .values(lease_until=None, lease_token=None))
 
     def state(self) -> tuple[CybertipReport, list[CybertipFile]]:
         with self.db.transaction() as session:
@@ -251,8 +290,8 @@ class _Worker:
         for attempt in range(QUICK_RETRIES):
             try:
                 return call()
-            except NcmecUnavailable:
-                if attempt == QUICK_RETRIES - 1:
+            except NcmecUnavailable as exc:
+                if attempt == QUICK_RETRIES - 1 or isinstance(exc, NcmecNotAuthorised):
                     raise
                 log.info("CyberTipline step failed; retrying", extra={"step": step, "attempt": attempt + 1})
                 time.sleep(self.retry_delay * 2 ** attempt)
@@ -281,10 +320,9 @@ class _Worker:
 
     def open(self, report: CybertipReport) -> None:
         document = checked(report_xml(self.content(report)))
-        report_id = self.retrying("submit", lambda: self.client.submit(document))
+        report_id = self.retrying("submit", lambda: self.ncmec.submit(document))
         with self.db.transaction() as session:  # first thing after NCMEC answers: the id is never lost
-            row = session.get(CybertipReport, report.id)
-            assert row is not None
+            row = self.hold(session)
             row.ncmec_report_id, row.opened_at = report_id, utcnow()
             row.xml_sha256 = hashlib.sha256(document).hexdigest()
             row.updated_at = utcnow()
@@ -309,9 +347,10 @@ class _Worker:
                 content_type = entry.get("content_type") or "application/octet-stream"
         assert report.ncmec_report_id is not None
         report_id = report.ncmec_report_id
-        file_id = self.retrying("upload", lambda: self.client.upload(report_id, entry["filename"], data,
-                                                                     content_type))
+        file_id = self.retrying("upload", lambda: self.ncmec.upload(report_id, entry["filename"], data,
+                                                                    content_type))
         with self.db.transaction() as session:
+            self.hold(session)
             stored = session.get(CybertipFile, row.id)
             assert stored is not None
             stored.ncmec_file_id, stored.uploaded_at = file_id, utcnow()
@@ -320,8 +359,9 @@ class _Worker:
         assert report.ncmec_report_id is not None and row.ncmec_file_id is not None
         entry = self.content(report)["files"][row.position]
         document = checked(file_details_xml(report.ncmec_report_id, row.ncmec_file_id, entry))
-        self.retrying("fileinfo", lambda: self.client.file_info(document))
+        self.retrying("fileinfo", lambda: self.ncmec.file_info(document))
         with self.db.transaction() as session:
+            self.hold(session)
             stored = session.get(CybertipFile, row.id)
             assert stored is not None
             stored.details_sent_at = utcnow()
@@ -330,17 +370,18 @@ class _Worker:
         assert report.ncmec_report_id is not None
         report_id = report.ncmec_report_id
         document = report_xml(self.content(report)).decode()  # the vault answers before NCMEC is told to finish
-        self.retrying("finish", lambda: self.client.finish(report_id))
+        self.retrying("finish", lambda: self.ncmec.finish(report_id))
         with self.db.transaction() as session:  # a failure here repeats finish, which NCMEC answers 5102
-            row = session.get(CybertipReport, report.id)
-            assert row is not None
-            row.status, row.finished_at, row.updated_at = "submitted", utcnow(), utcnow()
+            row = self.hold(session)
+            finished_at = utcnow()
+            row.status, row.finished_at, row.updated_at = "submitted", finished_at, finished_at
             copy = evidence.preserve_record(session, case_id=report.case_id, kind="other_record",
                                             actor=self.actor(report), source="cybertip",
                                             record={"cybertip_report_id": str(report.id),
                                                     "ncmec_report_id": report_id,
                                                     "environment": report.environment,
                                                     "report_xml": document})
+            _hold_from_report(session, report.case_id, report_id, finished_at, self.actor(report))
             record(session, self.actor(report), "cybertip.submitted", "cybertip_report", report.id,
                    ncmec_report_id=report_id, environment=report.environment, xml_copy=str(copy.id))
         log.info("CyberTipline report submitted", extra={"report_id": str(report.id)})
@@ -349,38 +390,48 @@ class _Worker:
     def retract(self, report: CybertipReport) -> str:
         if report.finished_at is not None:  # finish won the race with the retraction: it stands
             with self.db.transaction() as session:
-                row = session.get(CybertipReport, report.id)
-                assert row is not None
+                row = self.hold(session)
                 row.status, row.updated_at = "submitted", utcnow()
                 row.last_error = "not retracted: NCMEC had already finished the report"
             return "submitted"
         if report.ncmec_report_id is not None:
             report_id = report.ncmec_report_id
-            self.retrying("retract", lambda: self.client.retract(report_id))
+            self.retrying("retract", lambda: self.ncmec.retract(report_id))
         with self.db.transaction() as session:
-            row = session.get(CybertipReport, report.id)
-            assert row is not None
+            row = self.hold(session)
             row.status, row.retracted_at, row.updated_at = "retracted", utcnow(), utcnow()
             record(session, self.actor(report), "cybertip.retracted", "cybertip_report", report.id,
                    ncmec_report_id=report.ncmec_report_id)
         return "retracted"
 
     def refused(self, error: Exception) -> str:
-        """NCMEC said no (or the document is invalid): stop, and show the specialist why."""
+        """NCMEC said no (or the document is invalid): stop, and show the specialist why. A report NCMEC
+        already opened is retracted first, so no half-sent report stays open there."""
+        report, _ = self.state()
+        retracted = None
+        if report.ncmec_report_id is not None and report.finished_at is None and self.client is not None:
+            try:
+                self.ncmec.retract(report.ncmec_report_id)
+                retracted = utcnow()
+            except NcmecError as exc:  # shown in the log; the refusal itself still stands
+                log.warning("could not retract a refused CyberTipline report", extra={
+                    "report_id": str(self.report_id), "reason": str(exc)[:200]})
         with self.db.transaction() as session:
-            row = session.get(CybertipReport, self.report_id)
-            assert row is not None
+            row = self.hold(session)
             message = f"{error.title}: {error.detail}" if isinstance(error, DomainError) else str(error)
             row.status, row.last_error, row.updated_at = "rejected", message[:2000], utcnow()
-            record(session, Actor("system", "system", "childsafe"), "cybertip.rejected", "cybertip_report", row.id,
-                   code=getattr(error, "code", None))
+            row.retracted_at = retracted or row.retracted_at
+            record(session, SYSTEM_ACTOR, "cybertip.rejected", "cybertip_report", row.id,
+                   code=getattr(error, "code", None), retracted_at_ncmec=retracted is not None)
         return "rejected"
 
     def failed(self, error: Exception) -> None:
+        """A step that may work later: keep the report queued, and say why where the specialist looks."""
         with self.db.transaction() as session:
-            row = session.get(CybertipReport, self.report_id)
-            if row is not None:
-                row.last_error, row.updated_at = str(error)[:2000], utcnow()
+            row = self.hold(session)
+            row.last_error, row.updated_at = str(error)[:2000], utcnow()
+            if isinstance(error, NcmecNotAuthorised):
+                _operator_alert(session, self.report_id, error)
 
 
 def advance(db: Database, settings: Settings, report_id: uuid.UUID, *, client: IspwsClient | None = None,
@@ -391,32 +442,67 @@ def advance(db: Database, settings: Settings, report_id: uuid.UUID, *, client: I
     retry_delay = settings.ncmec_retry_delay_seconds if retry_delay is None else retry_delay
     try:
         client = client or IspwsClient.from_settings(settings)
-    except NcmecRejected as exc:
-        worker = _Worker(db, settings, None, report_id, retry_delay)  # type: ignore[arg-type]
-        held = worker.lease()
-        return worker.refused(exc) if held == "ok" else _status_or_busy(db, report_id, held)
+    except NcmecNotAuthorised as exc:  # no credentials: the report waits for an operator, it is not refused
+        _unconfigured(db, settings, report_id, retry_delay, exc)
+        raise
     worker = _Worker(db, settings, client, report_id, retry_delay)
     try:
         held = worker.lease()
         if held != "ok":
             return _status_or_busy(db, report_id, held)
         try:
-            return worker.run()
-        except (NcmecRejected, InvalidDocument) as exc:
-            return worker.refused(exc)
-        except DomainError as exc:  # the evidence: purged or tampered is final; a locked vault may come back
-            if exc.status >= 500:
+            try:
+                return worker.run()
+            except (NcmecRejected, InvalidDocument) as exc:
+                return worker.refused(exc)
+            except DomainError as exc:  # the evidence: purged or tampered is final; a locked vault may come back
+                if exc.status >= 500:
+                    worker.failed(exc)
+                    raise
+                return worker.refused(exc)
+            except NcmecUnavailable as exc:
                 worker.failed(exc)
                 raise
-            return worker.refused(exc)
-        except NcmecUnavailable as exc:
-            worker.failed(exc)
-            raise
-        finally:
-            worker.release()
+            finally:
+                worker.release()
+        except LeaseLost:
+            log.warning("CyberTipline worker lost its lease; another worker continues",
+                        extra={"report_id": str(report_id)})
+            return "busy"
     finally:
         if own_client:
             client.close()
+
+
+def _unconfigured(db: Database, settings: Settings, report_id: uuid.UUID, retry_delay: float,
+                  error: NcmecNotAuthorised) -> None:
+    worker = _Worker(db, settings, None, report_id, retry_delay)
+    if worker.lease() == "ok":
+        try:
+            worker.failed(error)
+        finally:
+            worker.release()
+
+
+def _operator_alert(session: Session, report_id: uuid.UUID, error: NcmecNotAuthorised) -> None:
+    """The platform's access to NCMEC is broken (credentials, permissions, rate limit): an operator must act.
+    Logged and audited with the report's id and the HTTP reason only; nothing about the people in it."""
+    log.error("CyberTipline access refused; the report waits in the outbox until an operator fixes it",
+              extra={"report_id": str(report_id), "reason": str(error)[:200]})
+    record(session, SYSTEM_ACTOR, "cybertip.operator_alert", "cybertip_report", report_id, reason=str(error)[:200])
+
+
+def _hold_from_report(session: Session, case_id: uuid.UUID, ncmec_report_id: str, finished_at: datetime,
+                      actor: Actor) -> None:
+    """18 U.S.C. 2258A(h): what was reported is preserved for the configured term from the report to NCMEC,
+    not from when it was first preserved. A hold already lasting that long is enough; otherwise a new one
+    starting at the report (placing one is audited, and never shortens an existing hold)."""
+    _, _, term = evidence.vault_for(session).hold_rule(None)
+    due = finished_at + term
+    if any(h.status == "active" and h.expires_at >= due for h in evidence.holds(session, case_id)):
+        return
+    evidence.place_hold(session, case_id, actor=actor, started_at=finished_at,
+                        reason=f"18 U.S.C. 2258A(h): preserved for CyberTipline report {ncmec_report_id}")
 
 
 def _status_or_busy(db: Database, report_id: uuid.UUID, held: str) -> str:

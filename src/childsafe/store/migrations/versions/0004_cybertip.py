@@ -49,6 +49,7 @@ def upgrade() -> None:
     _when('finished_at'),
     _when('retracted_at'),
     _when('lease_until'),
+    sa.Column('lease_token', sa.String(length=32), nullable=True),  # the worker holding the lease
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     _when('updated_at', nullable=False),
