@@ -14,7 +14,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,13 @@ from sqlalchemy import select, update
 
 from childsafe import audit, cases, evidence
 from childsafe.audit import Actor
+from childsafe.audit.log import SYSTEM
 from childsafe.cases import Signal, SubjectRef
 from childsafe.config import Settings, make_settings
 from childsafe.errors import Conflict, Forbidden, InvalidInput
-from childsafe.evidence.models import EvidenceItem
+from childsafe.evidence import service
+from childsafe.evidence.crypto import write_key_file
+from childsafe.evidence.models import EvidenceExposure, EvidenceItem
 from childsafe.store import Database, utcnow
 from childsafe.vocabulary import RiskCategory, Role
 from conftest import random_id
@@ -127,6 +130,67 @@ def test_media_and_records_round_trip_sealed(db, vault):
     assert preserve(db, case_id, data).id == info.id  # the same bytes again: one item
 
 
+def release_all(db: Database, case_id: uuid.UUID) -> None:
+    with db.transaction() as session:
+        for hold in evidence.holds(session, case_id):
+            if hold.status == "active":
+                evidence.release_hold(session, hold.id, actor=SPECIALIST, reason="material proved benign")
+
+
+def test_bytes_preserved_again_after_a_purge_are_stored_anew(db, vault):
+    case_id, data = open_case(db), benign_image(6)
+    old = preserve(db, case_id, data)
+    release_all(db, case_id)
+    assert evidence.run_retention(db, actor=SPECIALIST).purged == 1
+    again = preserve(db, case_id, data)
+    assert again.id != old.id and not again.purged and read(db, again.id) == data
+    with db.transaction() as session:
+        assert [(i.id, i.purged) for i in evidence.items(session, case_id)] == [(old.id, True), (again.id, False)]
+        assert [h.status for h in evidence.holds(session, case_id)].count("active") == 1
+
+
+def test_an_item_purged_while_its_bytes_are_re_preserved_is_stored_anew(db, vault, monkeypatch):
+    """Retention shreds the item between the look-up of the same bytes and the new hold."""
+    case_id, data = open_case(db), benign_image(8)
+    old = preserve(db, case_id, data)
+    release_all(db, case_id)
+    real_ensure_hold = service.ensure_hold
+
+    def purge_first(session: Any, held_case: uuid.UUID, actor: Actor, why: str) -> None:
+        session.execute(update(EvidenceItem).where(EvidenceItem.id == old.id)
+                        .values(purged_at=utcnow(), wrapped_key=None))
+        real_ensure_hold(session, held_case, actor, why)
+
+    monkeypatch.setattr(service, "ensure_hold", purge_first)
+    again = preserve(db, case_id, data)
+    monkeypatch.undo()
+    assert again.id != old.id and not again.purged and read(db, again.id) == data
+
+
+def exif_jpeg(seed: int = 1) -> bytes:
+    """A benign JPEG carrying EXIF (camera make, model and time), as phone pictures do."""
+    image = Image.open(io.BytesIO(benign_image(seed, size=128)))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0132] = "TestCam", "Model 1", "2026:01:01 12:00:00"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_persons_raw_read_of_a_file_with_exif_counts_as_viewing_its_exif(db, vault):
+    case_id = open_case(db)
+    with_exif, plain = preserve(db, case_id, exif_jpeg(1)), preserve(db, case_id, benign_image(2, fmt="JPEG"))
+    with db.transaction() as session:
+        evidence.read_media(session, with_exif.id, actor=SYSTEM, reason="CyberTip upload")
+        evidence.review_image(session, with_exif.id, actor=SPECIALIST, reveal=True, reason="confirm")
+    with db.transaction() as session:  # the system is no person, and a reveal is a PNG without metadata
+        assert not evidence.item(session, with_exif.id).exif_viewed
+    assert read(db, with_exif.id) == exif_jpeg(1) and read(db, plain.id) == benign_image(2, fmt="JPEG")
+    with db.transaction() as session:
+        assert evidence.item(session, with_exif.id).exif_viewed
+        assert not evidence.item(session, plain.id).exif_viewed and evidence.item(session, plain.id).viewed_by_person
+
+
 def test_a_changed_ciphertext_is_refused_and_audited(db, vault):
     info = preserve(db, open_case(db))
     path = object_path(vault, info.id)
@@ -199,16 +263,57 @@ def test_rotation_rewraps_keys_and_old_items_still_open(db, vault):
     first_key = vault.keys().active
     result = evidence.rotate(db, vault.settings, actor=SPECIALIST)
     assert result.active != first_key and result.rewrapped == 3 and result.retired == []
+    assert evidence.rotate(db, vault.settings, actor=SPECIALIST, new_key=False, retire_old=True).retired == []
+    assert first_key in vault.keys().keys  # rotated out moments ago: within the grace period, so kept
+    age_rotation(vault, minutes=16)
     with db.transaction() as session:
         assert {r for r in session.scalars(select(EvidenceItem.key_id))} == {result.active}
     assert object_path(vault, old[0].id).read_bytes() == before  # the content was not re-encrypted
     newer = preserve(db, case_id, benign_image(9))
     retired = evidence.rotate(db, vault.settings, actor=SPECIALIST, new_key=False, retire_old=True)
     assert retired.retired == [first_key] and set(vault.keys().keys) == {result.active}
+    assert vault.keys().rotated_out == {}
     for i, item in enumerate(old):
         assert read(db, item.id) == benign_image(i)
     assert read(db, newer.id) == benign_image(9)
     assert audit_actions(db, "evidence.key_rotated")[0].details["rewrapped"] == 3
+
+
+def age_rotation(vault: evidence.Vault, minutes: int) -> None:
+    """Move every recorded rotation time back, as if that much time had passed since."""
+    keys = vault.keys()
+    aged = {k: v - timedelta(minutes=minutes) for k, v in keys.rotated_out.items()}
+    write_key_file(vault.key_file, evidence.MasterKeys(keys.active, keys.keys, aged))
+
+
+def test_a_key_read_just_before_rotation_is_not_retired_under_a_late_sealer(db, vault, monkeypatch):
+    """A process that read the key file just before a rotation seals with the old key after the retiring run
+    checked which keys are in use: that key must still be there to open the item."""
+    case_id, stale = open_case(db), vault.keys()
+    rotated = evidence.rotate(db, vault.settings, actor=SPECIALIST, retire_old=True)
+    assert rotated.retired == [] and stale.active in vault.keys().keys
+    monkeypatch.setattr(type(vault), "keys", lambda self: stale)  # the process still holding the old file
+    late = preserve(db, case_id, benign_image(4))
+    monkeypatch.undo()
+    with db.transaction() as session:
+        assert session.get(EvidenceItem, late.id).key_id == stale.active
+    assert read(db, late.id) == benign_image(4)  # the old key is still there to open it
+    within = evidence.rotate(db, vault.settings, actor=SPECIALIST, new_key=False, retire_old=True)
+    assert within.rewrapped == 1 and within.retired == []
+    age_rotation(vault, minutes=16)  # a later run, past the grace period, retires the old key
+    later = evidence.rotate(db, vault.settings, actor=SPECIALIST, new_key=False, retire_old=True)
+    assert later.retired == [stale.active] and set(vault.keys().keys) == {rotated.active}
+    assert read(db, late.id) == benign_image(4)
+
+
+def test_a_key_file_without_rotation_times_retires_only_on_a_later_run(db, vault):
+    keys = vault.keys().with_new_key()
+    write_key_file(vault.key_file, evidence.MasterKeys(keys.active, keys.keys))  # as older versions wrote it
+    assert evidence.rotate(db, vault.settings, actor=SPECIALIST, new_key=False, retire_old=True).retired == []
+    assert set(vault.keys().rotated_out) == set(keys.keys) - {keys.active}
+    age_rotation(vault, minutes=16)
+    assert evidence.rotate(db, vault.settings, actor=SPECIALIST, new_key=False,
+                           retire_old=True).retired == sorted(set(keys.keys) - {keys.active})
 
 
 def test_abuse_grooming_and_sextortion_cases_are_held_for_a_year(db, vault):
@@ -330,10 +435,11 @@ def test_review_is_blurred_and_grey_until_revealed_and_exposure_is_counted(db, v
     assert entry.reason == "confirm before CyberTip" and entry.actor.startswith("css-1")
     with db.transaction() as session:
         assert evidence.item(session, info.id).viewed_by_person
-        today = evidence.exposure(session, "css-1")
-        assert (today["blurred"], today["revealed"], today["read"], today["items"]) == (2, 1, 0, 1)
-        assert evidence.exposure(session, "css-2")["total"] == 0
-        assert evidence.exposure(session, "css-1", utcnow().date() - timedelta(days=1))["total"] == 0
+        day = session.scalars(select(EvidenceExposure.day).where(EvidenceExposure.actor_id == "css-1")).first()
+        seen = evidence.exposure(session, "css-1", day)  # the day the views were counted, even across midnight
+        assert (seen["blurred"], seen["revealed"], seen["read"], seen["items"]) == (2, 1, 0, 1)
+        assert evidence.exposure(session, "css-2", day)["total"] == 0
+        assert evidence.exposure(session, "css-1", date.fromisoformat(day) - timedelta(days=1))["total"] == 0
 
 
 def test_only_specialists_open_evidence_of_restricted_cases(db, vault):
@@ -435,7 +541,11 @@ def test_cli_init_rotate_and_retention(sqlite_template, tmp_path):
     assert run("evidence", "init-key").returncode == 1  # never overwrites keys silently
     rotated = run("evidence", "rotate-key", "--retire-old")
     assert rotated.returncode == 0, rotated.stderr
-    assert evidence.MasterKeys.load(tmp_path / "keys.json").keys.keys() - {first}
+    rotated_keys = evidence.MasterKeys.load(tmp_path / "keys.json")
+    assert rotated_keys.active != first and first in rotated_keys.keys  # rotated out just now: kept for a while
+    again = run("evidence", "rotate-key", "--no-new-key", "--retire-old")
+    assert again.returncode == 0 and "retired" not in again.stderr, again.stderr
+    assert evidence.MasterKeys.load(tmp_path / "keys.json") == rotated_keys
     dry = run("retention", "run", "--dry-run")
     assert dry.returncode == 0 and "nothing was deleted" in dry.stderr, dry.stderr
     env["CHILDSAFE_EVIDENCE_KEY_FILE"] = str(tmp_path / "absent.json")

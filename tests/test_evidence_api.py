@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from childsafe import evidence, hashing
 from childsafe.config import Settings
-from childsafe.evidence.models import EvidenceItem
-from test_evidence import ACCOUNT, audit_actions, benign_image, open_case, vault_settings
+from childsafe.evidence.models import EvidenceExposure, EvidenceItem
+from test_evidence import ACCOUNT, audit_actions, benign_image, exif_jpeg, open_case, vault_settings
 
 PROBLEM = "application/problem+json"
 
@@ -71,11 +72,13 @@ def test_preserve_list_review_reveal_and_read(client, keys, db):
                                                         ("CyberTip", "child_safety_specialist")]
     assert audit_actions(db, "evidence.revealed")[0].reason == "confirm match"
 
-    exposure = client.get("/v1/evidence/exposure", headers=specialist).json()
+    with db.transaction() as session:  # the UTC day the views were counted on, even across midnight
+        day = session.scalars(select(EvidenceExposure.day)).first()
+    exposure = client.get("/v1/evidence/exposure", params={"day": day}, headers=specialist).json()
     assert (exposure["blurred"], exposure["revealed"], exposure["read"], exposure["items"]) == (1, 1, 1, 1)
-    assert client.get("/v1/evidence/exposure", headers=moderator).json()["total"] == 0
+    assert client.get("/v1/evidence/exposure", params={"day": day}, headers=moderator).json()["total"] == 0
     problem(client.get("/v1/evidence/exposure", params={"reviewer": exposure["actor_id"]}, headers=moderator), 403)
-    assert client.get("/v1/evidence/exposure", params={"reviewer": exposure["actor_id"]},
+    assert client.get("/v1/evidence/exposure", params={"reviewer": exposure["actor_id"], "day": day},
                       headers=keys["compliance"]).json()["total"] == 3
 
 
@@ -147,6 +150,37 @@ def test_holds_over_the_api(client, keys, db):
     refused = problem(client.post(f"/v1/holds/{hold_id}/extend", json={"days": 1, "reason": "x"}, headers=css), 409)
     assert refused["title"] == "Preservation hold is not active"
     problem(client.post(f"/v1/cases/{case_id}/holds", json={"jurisdiction": "ZZ"}, headers=css), 422)
+
+
+def test_reading_the_raw_bytes_of_a_picture_with_exif_marks_its_exif_viewed(client, keys, db):
+    case_id, css, data = open_case(db), keys["child_safety_specialist"], exif_jpeg(3)
+    item = upload(client, keys["service"], case_id, data, ctype="image/jpeg").json()
+    assert client.get(f"/v1/evidence/{item['id']}/image", params={"reveal": "true", "reason": "confirm"},
+                      headers=css).status_code == 200
+    assert not client.get(f"/v1/evidence/{item['id']}", headers=css).json()["exif_viewed"]  # a PNG, no metadata
+    raw = client.post(f"/v1/evidence/{item['id']}/read", json={"reason": "CyberTip upload"}, headers=css)
+    assert raw.content == data
+    assert client.get(f"/v1/evidence/{item['id']}", headers=css).json()["exif_viewed"]
+
+
+@pytest.mark.parametrize("started_at", ["9999-12-30T00:00:00Z", "1970-01-01T00:00:00Z", "2999-01-01T00:00:00Z"])
+def test_hold_dates_out_of_range_are_problems(client, keys, db, started_at):
+    case_id, css = open_case(db), keys["child_safety_specialist"]
+    body = problem(client.post(f"/v1/cases/{case_id}/holds", json={"started_at": started_at, "reason": "x"},
+                               headers=css), 422)
+    assert body["errors"][0]["field"] == "started_at"
+
+
+def test_extending_a_hold_past_the_last_representable_date_is_a_problem(client, keys, db):
+    case_id, css = open_case(db), keys["child_safety_specialist"]
+    [auto] = client.get(f"/v1/cases/{case_id}/holds", headers=css).json()
+    far = client.post(f"/v1/holds/{auto['id']}/extend", json={"until": "9999-12-01T00:00:00Z", "reason": "police"},
+                      headers=css)
+    assert far.status_code == 200, far.text
+    body = problem(client.post(f"/v1/holds/{auto['id']}/extend", json={"days": 36500, "reason": "police"},
+                               headers=css), 422)
+    assert body["errors"][0]["field"] == "days" and "year 9999" in body["detail"]
+    assert client.get(f"/v1/cases/{case_id}/holds", headers=css).json()[0]["expires_at"].startswith("9999-12-01")
 
 
 def test_an_upload_matching_an_abuse_bank_is_preserved(client, keys, db):

@@ -1,65 +1,63 @@
-"""The vault on S3-compatible object storage, against a real local server speaking S3's protocol
-(``moto_server``): the same round trip, tamper detection and purge as on the local file system."""
+"""The vault on S3-compatible object storage, against a real local HTTP server speaking S3's protocol
+(moto's server): the same round trip, tamper detection and purge as on the local file system, and every
+fault of the store (an unknown bucket, an unreachable endpoint) a 503 problem rather than a crash."""
 
 import os
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-import requests
+from moto.server import ThreadedMotoServer
 
 from childsafe import evidence
+from childsafe.config import Settings
+from childsafe.evidence.models import EvidenceItem
 from test_evidence import SPECIALIST, benign_image, open_case, preserve, read, vault_settings
 
 BUCKET = "childsafe-evidence-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = Path(sys.executable).with_name("moto_server")
-    proc = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    """The server binds port 0 itself and reports the port it got: no window in which another test worker
+    can take a port picked in advance."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=5)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-        yield url
+        yield f"http://{host}:{port}"
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
+
+
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def _s3_settings(db_url: str, tmp_path: Path, endpoint: str, bucket: str) -> Settings:
+    return vault_settings(db_url, tmp_path, evidence_s3_bucket=bucket, evidence_s3_endpoint_url=endpoint,
+                          evidence_s3_region="us-east-1", evidence_s3_prefix="vault")
+
+
+@pytest.fixture
+def settings(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path) -> Settings:
+    """The API's settings in this module: a bucket that was never created."""
+    _aws_env(monkeypatch)
+    return _s3_settings(db_url, tmp_path, s3_endpoint, f"childsafe-missing-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture
 def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
+    _aws_env(monkeypatch)
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     bucket = f"{BUCKET}-{uuid.uuid4().hex[:8]}"
     client.create_bucket(Bucket=bucket)
-    vault = evidence.configure(vault_settings(db_url, tmp_path, evidence_s3_bucket=bucket,
-                                              evidence_s3_endpoint_url=s3_endpoint, evidence_s3_region="us-east-1",
-                                              evidence_s3_prefix="vault"))
+    vault = evidence.configure(_s3_settings(db_url, tmp_path, s3_endpoint, bucket))
     return vault, client, bucket
 
 
@@ -107,3 +105,51 @@ def test_s3_missing_key_and_purge(db, s3, db_url, tmp_path):
         evidence.release_hold(session, hold.id, actor=SPECIALIST, reason="benign")
     result = evidence.run_retention(db, actor=SPECIALIST)
     assert result.due == [item.id] and result.objects_deleted == 1 and _objects(client, bucket) == {}
+
+
+def _item_count(db) -> int:  # type: ignore[no-untyped-def]
+    with db.transaction() as session:
+        return len(session.query(EvidenceItem).all())
+
+
+def test_an_unknown_bucket_is_a_503_problem_and_stores_nothing(client, keys, db):
+    case_id = open_case(db)
+    response = client.post("/v1/evidence/media", content=benign_image(), params={"case_id": str(case_id)},
+                           headers=keys["service"] | {"Content-Type": "image/png"})
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["title"] == "Evidence store unavailable" and "NoSuchBucket" in body["detail"]
+    assert _item_count(db) == 0
+
+
+def test_a_vanished_bucket_refuses_reads_and_retention_with_503(db, s3):
+    _vault, client, bucket = s3
+    case_id = open_case(db)
+    item = preserve(db, case_id)
+    for listed in client.list_objects_v2(Bucket=bucket)["Contents"]:
+        client.delete_object(Bucket=bucket, Key=listed["Key"])
+    client.delete_bucket(Bucket=bucket)
+    with pytest.raises(evidence.StoreUnavailable, match="NoSuchBucket") as refused:
+        read(db, item.id)
+    assert refused.value.status == 503
+    with db.transaction() as session:
+        [hold] = evidence.holds(session, case_id)
+        evidence.release_hold(session, hold.id, actor=SPECIALIST, reason="benign")
+    with pytest.raises(evidence.StoreUnavailable):
+        evidence.run_retention(db, actor=SPECIALIST)
+    with pytest.raises(evidence.EvidencePurged):  # shredded before the store failed: never readable again
+        read(db, item.id)
+
+
+def test_an_unreachable_endpoint_is_a_503_and_stores_nothing(db, db_url, tmp_path, monkeypatch):
+    _aws_env(monkeypatch)
+    with socket.socket() as sock:  # a port nothing listens on once the socket is closed
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    evidence.configure(_s3_settings(db_url, tmp_path, f"http://127.0.0.1:{closed}", BUCKET))
+    case_id = open_case(db)
+    with pytest.raises(evidence.StoreUnavailable, match="could not put") as refused:
+        preserve(db, case_id)
+    assert refused.value.status == 503 and "EndpointConnectionError" in refused.value.detail
+    assert _item_count(db) == 0

@@ -40,12 +40,16 @@ def init_key(key_file: Annotated[Path | None, typer.Option(
 
 @evidence_app.command("rotate-key")
 def rotate_key(retire_old: Annotated[bool, typer.Option(
-                   help="afterwards, drop old keys that no item needs any more")] = False) -> None:
+                   help="afterwards, drop old keys that no item needs and that were rotated out more than "
+                        "15 minutes ago (run again later to retire the key this run replaced)")] = False,
+               new_key: Annotated[bool, typer.Option(
+                   "--new-key/--no-new-key", help="add a new active key first (--no-new-key: only re-wrap "
+                                                  "and retire)")] = True) -> None:
     """Add a new active master key and re-wrap every item's data key with it (content is not re-encrypted)."""
     config = settings()
     db = database(config.database_url)
     try:
-        result = evidence.rotate(db, config, actor=cli_actor(), retire_old=retire_old)
+        result = evidence.rotate(db, config, actor=cli_actor(), new_key=new_key, retire_old=retire_old)
     except DomainError as exc:
         raise _fail(exc) from None
     finally:

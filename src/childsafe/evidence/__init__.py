@@ -3,7 +3,13 @@ item wrapped by a configured master key), under preservation holds with a legal 
 every read audited with who and why, and review renderings blurred and greyscale by default."""
 
 from childsafe.evidence.crypto import KEY_FILE_FORMAT, MasterKeys
-from childsafe.evidence.errors import EvidencePurged, HoldNotActive, TamperedEvidence, VaultLocked
+from childsafe.evidence.errors import (
+    EvidencePurged,
+    HoldNotActive,
+    StoreUnavailable,
+    TamperedEvidence,
+    VaultLocked,
+)
 from childsafe.evidence.holds import (
     PRESERVED_CATEGORIES,
     HoldInfo,
@@ -38,7 +44,8 @@ __all__ = [
     "KEY_FILE_FORMAT", "PRESERVED_CATEGORIES", "RECORD_KINDS", "REFERRAL_CONTENT", "UPLOAD_TYPES",
     "EvidenceExposure", "EvidenceHold", "EvidenceItem",
     "EvidencePurged", "HoldInfo", "HoldNotActive", "ItemInfo", "MasterKeys", "RetentionResult",
-    "RotationResult", "TamperedEvidence", "Vault", "VaultLocked", "VaultNotConfigured", "configure", "exposure",
+    "RotationResult", "StoreUnavailable", "TamperedEvidence", "Vault", "VaultLocked", "VaultNotConfigured",
+    "configure", "exposure",
     "extend_hold", "get_hold", "holds", "init_key", "item", "items", "place_hold", "preserve_media",
     "preserve_record", "preserve_upload_match", "read_media", "read_record", "release_hold", "review_image",
     "rotate", "run_retention", "vault_for",

@@ -6,8 +6,9 @@ and never touches the content. Associated data ties each ciphertext to its item 
 key to the key id too), so a file swapped between items, or a wrapped key moved, fails to open.
 
 The key file is JSON: ``{"format": "childsafe-evidence-keys/1", "active": "<id>",
+"rotated_out": {"<old id>": "<ISO time it stopped being active>", ...},
 "keys": {"<id>": "<base64 of 32 random bytes>", ...}}``; older keys stay listed until every item is
-re-wrapped (``childsafe evidence rotate-key``).
+re-wrapped and the key has been out of use for a grace period (``childsafe evidence rotate-key --retire-old``).
 """
 
 import base64
@@ -15,7 +16,8 @@ import json
 import os
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -42,6 +44,7 @@ class MasterKeys:
 
     active: str
     keys: dict[str, bytes]
+    rotated_out: dict[str, datetime] = field(default_factory=dict)  # key id -> when it stopped being active
 
     def key(self, key_id: str) -> bytes:
         try:
@@ -59,6 +62,7 @@ class MasterKeys:
             raw = json.loads(Path(path).read_text())
             keys = {str(k): base64.b64decode(v, validate=True) for k, v in raw["keys"].items()}
             active = str(raw["active"])
+            rotated_out = {str(k): datetime.fromisoformat(v) for k, v in raw.get("rotated_out", {}).items()}
         except FileNotFoundError:
             raise VaultLocked(f"the evidence master key file {path} does not exist") from None
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -66,15 +70,24 @@ class MasterKeys:
         if raw.get("format") != KEY_FILE_FORMAT or active not in keys or any(len(k) != 32 for k in keys.values()):
             raise VaultLocked(f"the evidence master key file {path} is not a valid {KEY_FILE_FORMAT} file "
                               "with an active 32-byte key")
-        return cls(active, keys)
+        if any(when.tzinfo is None for when in rotated_out.values()):
+            raise VaultLocked(f"the evidence master key file {path} has rotation times without a time zone")
+        return cls(active, keys, {k: v for k, v in rotated_out.items() if k in keys and k != active})
 
     def dump(self) -> str:
         return json.dumps({"format": KEY_FILE_FORMAT, "active": self.active,
+                           "rotated_out": {k: v.isoformat() for k, v in self.rotated_out.items()},
                            "keys": {k: base64.b64encode(v).decode() for k, v in self.keys.items()}}, indent=2)
 
-    def with_new_key(self) -> "MasterKeys":
+    def with_new_key(self, now: datetime | None = None) -> "MasterKeys":
+        """A fresh active key; the previous one is stamped with the moment it stopped being active."""
         key_id = "mk-" + secrets.token_hex(6)
-        return MasterKeys(key_id, {**self.keys, key_id: AESGCM.generate_key(256)})
+        stamped = {**self.rotated_out, self.active: now or datetime.now(UTC)} if self.active else {}
+        return MasterKeys(key_id, {**self.keys, key_id: AESGCM.generate_key(256)}, stamped)
+
+    def without(self, retired: set[str]) -> "MasterKeys":
+        return MasterKeys(self.active, {k: v for k, v in self.keys.items() if k not in retired},
+                          {k: v for k, v in self.rotated_out.items() if k not in retired})
 
     @classmethod
     def generate(cls) -> "MasterKeys":

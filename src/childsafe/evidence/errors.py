@@ -10,6 +10,13 @@ class VaultLocked(DomainError):
     title = "Evidence master key missing"
 
 
+class StoreUnavailable(DomainError):
+    """The object store refused or could not be reached: nothing was stored or served; try again later."""
+
+    status = 503
+    title = "Evidence store unavailable"
+
+
 class TamperedEvidence(Conflict):
     """The stored ciphertext or wrapped key no longer authenticates: the item is refused, never served."""
 

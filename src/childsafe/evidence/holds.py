@@ -8,7 +8,7 @@ and are never extended silently: extending one is refused, and a new hold must b
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -67,6 +67,35 @@ def _required(text: str | None, name: str) -> str:
     return value
 
 
+_EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _start(started_at: datetime | None) -> datetime:
+    """A hold starts now or at a real past moment (a CyberTip submission); a start far in the future would
+    never cover anything yet, and one near year 9999 cannot carry an expiry at all."""
+    now = utcnow()
+    if started_at is None:
+        return now
+    if started_at.tzinfo is None:
+        raise InvalidInput("started_at must carry a time zone", field="started_at")
+    if not _EARLIEST_START <= started_at <= now + timedelta(days=1):
+        raise InvalidInput("started_at must lie between 2000-01-01 and one day from now", field="started_at")
+    return started_at
+
+
+def _days(days: int) -> timedelta:
+    if not 0 <= days <= 36500:
+        raise InvalidInput("a hold lasts between 1 day and 100 years", field="days")
+    return timedelta(days=days)
+
+
+def _later(moment: datetime, length: timedelta, field: str) -> datetime:
+    try:
+        return moment + length
+    except OverflowError:
+        raise InvalidInput(f"the resulting expiry is past the year {datetime.max.year}", field=field) from None
+
+
 def place_hold(session: Session, case_id: uuid.UUID, *, actor: Actor, jurisdiction: str | None = None,
                legal_basis: str | None = None, days: int | None = None, reason: str = "",
                started_at: datetime | None = None) -> HoldInfo:
@@ -75,18 +104,19 @@ def place_hold(session: Session, case_id: uuid.UUID, *, actor: Actor, jurisdicti
     cases.restricted(session, case_id)  # NotFound for an unknown case
     if legal_basis is not None and days is not None:
         where, basis, length = (jurisdiction or "").upper() or "-", _required(legal_basis, "legal_basis"), \
-            timedelta(days=days)
+            _days(days)
     else:
         where, basis, length = vault_for(session).hold_rule(jurisdiction)
         if days is not None:
-            length = timedelta(days=days)
+            length = _days(days)
         if legal_basis is not None:
             basis = _required(legal_basis, "legal_basis")
     if length <= timedelta(0) or length > timedelta(days=36500):
         raise InvalidInput("a hold lasts between 1 day and 100 years", field="days")
-    start = started_at or utcnow()
+    start = _start(started_at)
     hold = EvidenceHold(id=new_id(), case_id=case_id, legal_basis=basis, jurisdiction=where[:10], started_at=start,
-                        expires_at=start + length, placed_by=actor.label, reason=reason.strip()[:500], extensions=[])
+                        expires_at=_later(start, length, "days"), placed_by=actor.label,
+                        reason=reason.strip()[:500], extensions=[])
     session.add(hold)
     session.flush()
     record(session, actor, "evidence.hold_placed", "evidence_hold", hold.id, reason=hold.reason, case_id=case_id,
@@ -116,7 +146,7 @@ def extend_hold(session: Session, hold_id: uuid.UUID, *, actor: Actor, reason: s
         when = hold.released_at if state == "released" else hold.expires_at
         raise HoldNotActive(f"hold {hold_id} was {state} on {when.isoformat()} and cannot be extended; "
                             "place a new hold for the case instead")
-    new_expiry = until if until is not None else hold.expires_at + timedelta(days=days or 0)
+    new_expiry = until if until is not None else _later(hold.expires_at, _days(days or 0), "days")
     if new_expiry.tzinfo is None:
         raise InvalidInput("until must carry a time zone", field="until")
     if new_expiry <= hold.expires_at:

@@ -6,6 +6,7 @@ key file can still unwrap; running it again finishes the job. Content is never r
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,9 +17,10 @@ from childsafe.errors import Conflict
 from childsafe.evidence.crypto import MasterKeys, rewrap, write_key_file
 from childsafe.evidence.errors import VaultLocked
 from childsafe.evidence.models import EvidenceItem
-from childsafe.store import Database
+from childsafe.store import Database, utcnow
 
 _BATCH = 200
+RETIRE_GRACE = timedelta(minutes=15)  # far longer than a transaction that read the key file can stay open
 
 
 @dataclass
@@ -44,8 +46,25 @@ def _key_file(settings: Settings) -> str:
     return settings.evidence_key_file
 
 
+def _stamp_unstamped(path: str, keys: MasterKeys) -> MasterKeys:
+    """Old keys with no rotation time (a key file from before times were kept) count as rotated out now."""
+    missing = {k for k in keys.keys if k != keys.active and k not in keys.rotated_out}
+    if not missing:
+        return keys
+    now = utcnow()
+    keys = MasterKeys(keys.active, keys.keys, {**keys.rotated_out, **dict.fromkeys(missing, now)})
+    write_key_file(path, keys)
+    return keys
+
+
 def rotate(db: Database, settings: Settings, *, actor: Actor, new_key: bool = True,
-           retire_old: bool = False) -> RotationResult:
+           retire_old: bool = False, retire_grace: timedelta = RETIRE_GRACE) -> RotationResult:
+    """Make a new key active and re-wrap every item under it; with ``retire_old``, also drop old keys.
+
+    A process that read the key file just before a rotation may still seal one item with the previous
+    key after the re-wrap checked which keys are in use. So a key is retired only once it has been out
+    of use for ``retire_grace`` (far longer than any transaction) and, re-wrapped again, no item needs it;
+    the key just rotated out is therefore retired by a later run, never the same one."""
     path = _key_file(settings)
     keys = MasterKeys.load(path)
     if new_key:
@@ -64,12 +83,15 @@ def rotate(db: Database, settings: Settings, *, actor: Actor, new_key: bool = Tr
             break
     retired: list[str] = []
     if retire_old:
+        keys = _stamp_unstamped(path, keys)
         with db.transaction() as session:
             in_use = set(session.scalars(select(EvidenceItem.key_id).where(
                 EvidenceItem.wrapped_key.is_not(None)).distinct()))
-        retired = sorted(k for k in keys.keys if k != keys.active and k not in in_use)
+        cutoff = utcnow() - retire_grace
+        retired = sorted(k for k in keys.keys if k != keys.active and k not in in_use
+                         and keys.rotated_out[k] <= cutoff)
         if retired:
-            keys = MasterKeys(keys.active, {k: v for k, v in keys.keys.items() if k not in retired})
+            keys = MasterKeys.load(path).without(set(retired))  # the file as it is now, minus the retired keys
             write_key_file(path, keys)
     with db.transaction() as session:
         record(session, actor, "evidence.key_rotated", "evidence", "master_key", active=keys.active,

@@ -89,9 +89,16 @@ def _base_name(filename: str | None) -> str | None:
 
 
 def _existing(session: Session, case_id: uuid.UUID, kind: str, sha256: str) -> EvidenceItem | None:
-    return session.scalar(select(EvidenceItem).where(EvidenceItem.case_id == case_id, EvidenceItem.kind == kind,
-                                                     EvidenceItem.sha256 == sha256, EvidenceItem.purged_at.is_(None))
-                          .limit(1))
+    """An unpurged item with these bytes, locked so retention cannot shred it before our hold commits.
+
+    Retention locks the row and re-checks holds; holding the row lock first means it either purged the item
+    before we looked (then we store anew) or waits and sees our committed hold. SQLite transactions start
+    with BEGIN IMMEDIATE, so its write lock already serialises the two."""
+    query = select(EvidenceItem).where(EvidenceItem.case_id == case_id, EvidenceItem.kind == kind,
+                                       EvidenceItem.sha256 == sha256, EvidenceItem.purged_at.is_(None)).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
 
 
 def _preserve(session: Session, vault: Vault, *, case_id: uuid.UUID, kind: str, plaintext: bytes, actor: Actor,
@@ -102,7 +109,10 @@ def _preserve(session: Session, vault: Vault, *, case_id: uuid.UUID, kind: str, 
     existing = _existing(session, case_id, kind, sha256)
     if existing is not None:  # the same bytes again (a retried upload, a re-scan): one item, one object
         ensure_hold(session, case_id, actor, "preserved evidence")
-        return _info(existing)
+        session.refresh(existing)
+        if existing.purged_at is None and existing.wrapped_key is not None:
+            return _info(existing)
+        # purged between the look-up and the hold: the old object is shredded, so store the bytes anew
     item_id = new_id()
     sealed = seal(keys, item_id, plaintext)
     object_key = item_id.hex
@@ -229,7 +239,8 @@ def _expose(session: Session, actor: Actor, found: EvidenceItem, action: str) ->
 
 
 def read_media(session: Session, item_id: uuid.UUID, *, actor: Actor, reason: str) -> bytes:
-    """The original bytes. Audited with the reason; a person's read counts as viewing the file."""
+    """The original bytes. Audited with the reason; a person's read counts as viewing the file, and as viewing
+    its EXIF metadata when the file carries any."""
     why = required_reason(reason)
     found = _readable(session, item_id, actor, why)
     if found.kind != MEDIA_KIND:
@@ -237,6 +248,8 @@ def read_media(session: Session, item_id: uuid.UUID, *, actor: Actor, reason: st
                            field="item_id")
     data = _plaintext(session, found, actor, why)
     _expose(session, actor, found, "read")
+    if _is_person(actor) and not found.exif_viewed and not sniff_video(data[:1024]) and wellness.carries_exif(data):
+        found.exif_viewed = True  # the raw bytes carry EXIF (camera, time, location) and a person now has them
     record(session, actor, "evidence.read", "evidence_item", found.id, reason=why, case_id=found.case_id,
            kind=found.kind)
     return data

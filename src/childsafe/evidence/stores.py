@@ -7,10 +7,13 @@ nothing; deletes are idempotent, so a purge interrupted half-way simply runs aga
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from childsafe.errors import NotFound
+from childsafe.evidence.errors import StoreUnavailable
 
 
 class ObjectStore(Protocol):
@@ -79,7 +82,10 @@ def _fsync_dir(directory: Path) -> None:
 
 
 class S3Store:
-    """Any S3-compatible service (AWS S3, MinIO, Ceph, ...); credentials come from boto3's usual chain."""
+    """Any S3-compatible service (AWS S3, MinIO, Ceph, ...); credentials come from boto3's usual chain.
+
+    Every fault of the service (an unknown bucket, refused credentials, an unreachable endpoint) is a
+    StoreUnavailable (503) naming the operation, never an unhandled error."""
 
     name = "s3"
 
@@ -87,35 +93,53 @@ class S3Store:
                  region: str | None = None, client: Any = None) -> None:
         if client is None:
             import boto3  # the optional "s3" extra
+            from botocore.config import Config
 
-            client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+            client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
+                                  config=Config(connect_timeout=5, read_timeout=60,
+                                                retries={"mode": "standard", "max_attempts": 3}))
         self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def put(self, key: str, blob: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=blob,
-                               ContentType="application/octet-stream")
-
-    def get(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
+    @contextmanager
+    def _faults(self, operation: str, key: str) -> Iterator[None]:
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+            yield
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            code = str(exc.response.get("Error", {}).get("Code") or "error")
+            if code in ("NoSuchKey", "404") and operation == "get":
                 raise _missing(key) from None
-            raise
+            raise StoreUnavailable(f"the evidence store refused to {operation} {key} in bucket {self.bucket} "
+                                   f"({code[:60]})") from None
+        except BotoCoreError as exc:  # unreachable endpoint, timeouts, missing credentials
+            raise StoreUnavailable(f"the evidence store could not {operation} {key} in bucket {self.bucket} "
+                                   f"({type(exc).__name__})") from None
+
+    def put(self, key: str, blob: bytes) -> None:
+        with self._faults("put", key):
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=blob,
+                                   ContentType="application/octet-stream")
+
+    def get(self, key: str) -> bytes:
+        with self._faults("get", key):
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read())
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))  # S3 deletes are idempotent
+        with self._faults("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))  # S3 deletes are idempotent
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError:
-            return False
+        with self._faults("check", key):
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
         return True

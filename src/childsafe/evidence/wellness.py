@@ -25,6 +25,16 @@ def blurred(data: bytes) -> bytes:
     return _png(image.filter(ImageFilter.GaussianBlur(radius)))
 
 
+def carries_exif(data: bytes) -> bool:
+    """Whether the original file holds EXIF metadata (camera, time, often GPS): reading the raw bytes then
+    exposes more than the pixels. Only the header is parsed, in memory; nothing is decoded or written."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return len(image.getexif()) > 0
+    except Exception:  # not an image Pillow knows (a video, a record): no EXIF to expose
+        return False
+
+
 def revealed(data: bytes) -> bytes:
     """The original pixels re-encoded as PNG: metadata (EXIF, GPS) is not passed on to the reviewer."""
     return _png(Image.fromarray(np.asarray(decode_image(data))))
