@@ -48,6 +48,20 @@ def _worker_url(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_registries() -> None:
+    """Forget what earlier tests registered process-wide (the evidence vault per database URL, the TDB
+    submission and CyberTipline outbox bindings), so no test passes or fails because of test order."""
+    from childsafe.evidence import vault
+    from childsafe.referrals.cybertip import service as cybertip_service
+    from childsafe.transparency import submission
+
+    with vault._lock:
+        vault._vaults.clear()
+    submission._configured.clear()
+    cybertip_service._bound.clear()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"

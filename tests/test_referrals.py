@@ -4,6 +4,8 @@ register of law-enforcement requests: contents, hashes, who may export, audit, a
 import hashlib
 import io
 import json
+import os
+import stat
 import uuid
 import zipfile
 from datetime import date, timedelta
@@ -50,6 +52,25 @@ def case(db: Database, settings: Settings) -> dict[str, Any]:
     return {"id": case_id, "images": images, "media": media, "account": account, "ips": ips}
 
 
+REQUEST = {"authority": "National Crime Agency", "country": "GB", "kind": "order_to_provide_information",
+           "legal_basis": "Investigatory Powers Act 2016 s.61", "requested": "subscriber data for the account"}
+
+
+def approved_request(client: TestClient, keys: dict[str, Any], case_id: Any) -> str:
+    """A register entry about the case, registered by compliance and approved by a specialist (four eyes)."""
+    created = client.post("/v1/le-requests", json=REQUEST | {"case_id": str(case_id)}, headers=keys["compliance"])
+    assert created.status_code == 201, created.text
+    approved = client.post(f"/v1/le-requests/{created.json()['id']}/transition", json={"status": "approved"},
+                           headers=keys["child_safety_specialist"])
+    assert approved.status_code == 200, approved.text
+    return created.json()["id"]
+
+
+def le_export(client: TestClient, keys: dict[str, Any], case_id: Any) -> Any:
+    return client.post(f"/v1/cases/{case_id}/referral-exports", headers=keys["child_safety_specialist"],
+                       json=LE_EXPORT | {"request_id": approved_request(client, keys, case_id)})
+
+
 def unzip(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
@@ -63,8 +84,7 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 def test_law_enforcement_package_holds_files_records_and_hashes(client: TestClient, keys: dict[str, Any],
                                                                 db: Database, case: dict[str, Any]) -> None:
-    response = client.post(f"/v1/cases/{case['id']}/referral-exports", json=LE_EXPORT,
-                           headers=keys["child_safety_specialist"])
+    response = le_export(client, keys, case["id"])
     assert response.status_code == 201, response.text
     assert response.headers["content-type"] == "application/zip"
     assert response.headers["x-package-sha256"] == hashlib.sha256(response.content).hexdigest()
@@ -103,8 +123,7 @@ def test_law_enforcement_package_holds_files_records_and_hashes(client: TestClie
 
 def test_a_changed_added_or_missing_file_is_detected(client: TestClient, keys: dict[str, Any],
                                                      case: dict[str, Any]) -> None:
-    package = client.post(f"/v1/cases/{case['id']}/referral-exports", json=LE_EXPORT,
-                          headers=keys["child_safety_specialist"]).content
+    package = le_export(client, keys, case["id"]).content
     files = unzip(package)
     victim = next(name for name in files if name.startswith("files/"))
     rebuilt = io.BytesIO()
@@ -161,8 +180,44 @@ def test_bad_export_input_is_a_problem(client: TestClient, keys: dict[str, Any],
                         headers=keys["child_safety_specialist"]), 404)
 
 
-REQUEST = {"authority": "National Crime Agency", "country": "GB", "kind": "order_to_provide_information",
-           "legal_basis": "Investigatory Powers Act 2016 s.61", "requested": "subscriber data for the account"}
+def test_law_enforcement_package_needs_an_approved_request_about_the_case(
+        client: TestClient, keys: dict[str, Any], db: Database, case: dict[str, Any]) -> None:
+    specialist = keys["child_safety_specialist"]
+    url = f"/v1/cases/{case['id']}/referral-exports"
+    bare = problem(client.post(url, json=LE_EXPORT, headers=specialist), 422)
+    assert bare["detail"].startswith("a law-enforcement package answers an approved law-enforcement request")
+    assert "request_id" in json.dumps(bare)
+    unlinked = client.post("/v1/le-requests", json=REQUEST, headers=keys["compliance"]).json()["id"]
+    client.post(f"/v1/le-requests/{unlinked}/transition", json={"status": "approved"}, headers=specialist)
+    assert problem(client.post(url, json=LE_EXPORT | {"request_id": unlinked}, headers=specialist), 422)[
+        "detail"] == "the law-enforcement request names no case; register it with this case_id"
+    elsewhere = approved_request(client, keys, open_case(db))  # another case's approved request
+    assert problem(client.post(url, json=LE_EXPORT | {"request_id": elsewhere}, headers=specialist), 422)[
+        "detail"] == "the law-enforcement request is about another case"
+    # Nothing left the vault and nothing was exported; hotline packages still need no request.
+    assert audit_actions(db, "evidence.read") == [] and audit_actions(db, "referral.exported") == []
+    assert client.get(url, headers=specialist).json() == []
+    hotline = {"target": "inhope", "recipient": "Meldpunt", "legal_basis": "Art. 18 DSA", "reason": "NL-hosted"}
+    assert client.post(url, json=hotline, headers=specialist).status_code == 201
+
+
+def test_a_law_enforcement_package_is_listed_in_its_request(client: TestClient, keys: dict[str, Any],
+                                                            db: Database, case: dict[str, Any]) -> None:
+    request_id = approved_request(client, keys, case["id"])
+    package = client.post(f"/v1/cases/{case['id']}/referral-exports", json=LE_EXPORT | {"request_id": request_id},
+                          headers=keys["child_safety_specialist"])
+    assert package.status_code == 201, package.text
+    listed = client.get(f"/v1/le-requests/{request_id}", headers=keys["compliance"]).json()
+    [item] = listed["disclosed"]
+    manifest = json.loads(unzip(package.content)["manifest.json"])
+    assert item["kind"] == "export_package" and item["reference"] == package.headers["x-export-id"]
+    assert item["sha256"] == hashlib.sha256(package.content).hexdigest()
+    assert item["files"] == [f["path"] for f in manifest["files"]]
+    assert item["description"] == "referral package to National Crime Agency: 2 media file(s), 2 record(s)"
+    assert listed["status"] == "approved" and manifest["request_id"] == request_id
+    [entry] = audit_actions(db, "le_request.package_recorded")
+    assert entry.object_id == request_id and entry.details["export_id"] == package.headers["x-export-id"]
+    assert entry.details["package_sha256"] == item["sha256"] and entry.actor_role == "child_safety_specialist"
 
 
 def test_law_enforcement_request_lifecycle(client: TestClient, keys: dict[str, Any], db: Database,
@@ -188,13 +243,18 @@ def test_law_enforcement_request_lifecycle(client: TestClient, keys: dict[str, A
     package = client.post(f"/v1/cases/{case['id']}/referral-exports", json=LE_EXPORT | {"request_id": request_id},
                           headers=specialist)
     assert package.status_code == 201
-    problem(client.post(f"/v1/le-requests/{request_id}/transition", json={"status": "disclosed"}, headers=officer),
-            422)
+    # A request without an exported package needs its disclosure described; the package here is already listed.
+    other = client.post("/v1/le-requests", json=REQUEST, headers=officer).json()["id"]
+    client.post(f"/v1/le-requests/{other}/transition", json={"status": "approved"}, headers=specialist)
+    problem(client.post(f"/v1/le-requests/{other}/transition", json={"status": "disclosed"}, headers=officer), 422)
     disclosed = client.post(f"/v1/le-requests/{request_id}/transition", headers=officer, json={
-        "status": "disclosed", "disclosed": [{"kind": "export_package", "description": "subscriber data, 2 images",
-                                              "reference": package.headers["x-export-id"]}]})
+        "status": "disclosed", "disclosed": [{"kind": "other", "description": "confirmed by phone to the NCA"}]})
     assert disclosed.status_code == 200, disclosed.text
+    assert [d["kind"] for d in disclosed.json()["disclosed"]] == ["export_package", "other"]
     assert disclosed.json()["disclosed"][0]["reference"] == package.headers["x-export-id"]
+    late = client.post(f"/v1/cases/{case['id']}/referral-exports", json=LE_EXPORT | {"request_id": request_id},
+                       headers=specialist)
+    assert problem(late, 409)["detail"].startswith("the law-enforcement request is disclosed")
     closed = client.post(f"/v1/le-requests/{request_id}/transition", json={"status": "closed"}, headers=officer)
     assert closed.json()["status"] == "closed" and closed.json()["closed_at"]
     problem(client.post(f"/v1/le-requests/{request_id}/transition", json={"status": "approved"},
@@ -253,10 +313,16 @@ def test_cli_exports_verifies_and_keeps_the_register(db: Database, db_url: str, 
         monkeypatch.setenv(f"CHILDSAFE_{name.upper()}", str(getattr(settings, name)))
     get_settings.cache_clear()
     runner, out = CliRunner(), tmp_path / "package.zip"
+    hotline = ["referrals", "export", str(case["id"]), "--target", "inhope", "--recipient", "Meldpunt",
+               "--legal-basis", "Art. 18 DSA", "--reason", "NL-hosted", "--out", str(out)]
+    umask = os.umask(0o022)  # the usual umask would make a plain write world-readable
     try:
-        exported = runner.invoke(app, ["referrals", "export", str(case["id"]), "--target", "inhope", "--recipient",
-                                       "Meldpunt", "--legal-basis", "Art. 18 DSA", "--reason", "NL-hosted",
-                                       "--out", str(out)])
+        exported = runner.invoke(app, hotline)
+        first = out.read_bytes()
+        again = runner.invoke(app, hotline)
+        lawless = runner.invoke(app, ["referrals", "export", str(case["id"]), "--target", "law_enforcement",
+                                      "--recipient", "Politie", "--legal-basis", "Sv 126ng", "--reason", "asked",
+                                      "--out", str(tmp_path / "le.zip")])
         verified = runner.invoke(app, ["referrals", "verify", str(out)])
         added = runner.invoke(app, ["referrals", "request-add", "--authority", "Politie", "--country", "NL",
                                     "--kind", "preservation", "--legal-basis", "Sv 126ng", "--requested", "preserve"])
@@ -264,11 +330,32 @@ def test_cli_exports_verifies_and_keeps_the_register(db: Database, db_url: str, 
         bad = runner.invoke(app, ["referrals", "request-add", "--authority", "Politie", "--country", "Netherlands",
                                   "--kind", "preservation", "--legal-basis", "x", "--requested", "y"])
     finally:
+        os.umask(umask)
         get_settings.cache_clear()
     assert exported.exit_code == 0, exported.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert again.exit_code != 0 and "never written over a file" in again.output and out.read_bytes() == first
+    assert lawless.exit_code == 1 and "approved law-enforcement request" in lawless.output
+    assert not (tmp_path / "le.zip").exists()
+    assert sorted(p.name for p in tmp_path.glob("*.zip")) == ["package.zip"] and not list(tmp_path.glob(".*part"))
     assert exports.verify(out.read_bytes()) == [] and "intact" in verified.output
     assert added.exit_code == 0 and json.loads(added.stdout)["status"] == "received"
     assert json.loads(listed.stdout.splitlines()[0])["authority"] == "Politie"
     assert bad.exit_code != 0
     [entry] = audit_actions(db, "referral.exported")
     assert entry.actor.startswith("cli:") and entry.actor_role == "child_safety_specialist"
+
+
+def test_a_package_file_is_private_and_never_replaces_one(tmp_path: Path) -> None:
+    from childsafe.cli.transparency import _write_private
+
+    target = tmp_path / "package.zip"
+    umask = os.umask(0)  # even a permissive umask gives an owner-only file
+    try:
+        _write_private(target, b"first")
+    finally:
+        os.umask(umask)
+    assert target.read_bytes() == b"first" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    with pytest.raises(FileExistsError):  # the file appeared after the command's own check: still not replaced
+        _write_private(target, b"second")
+    assert target.read_bytes() == b"first" and [p.name for p in tmp_path.iterdir()] == ["package.zip"]

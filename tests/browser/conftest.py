@@ -75,10 +75,13 @@ def _embedding_server() -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _listening_socket() -> socket.socket:
+    """A socket already bound to a free port and handed to uvicorn as is: picking a port number and binding
+    it later would let another process (say, a second xdist worker) take the port in between."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 def _seed_people(db: Database) -> dict[str, dict[str, str]]:
@@ -106,10 +109,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     evidence.configure(settings)
     db = Database(url)
     keys = _seed_people(db)
-    port = _free_port()
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(settings, db=db), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -119,9 +123,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     yield LiveServer(f"http://127.0.0.1:{port}", db, settings, keys, platform_url, stranger_url)
     server.should_exit = True
     thread.join(timeout=10)
+    sock.close()
     platform.shutdown()
     stranger.shutdown()
     db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_registrations(_fresh_process_registries: None, live_server: LiveServer) -> None:
+    """The live server is one process-wide app for the whole session, but tests/conftest.py forgets
+    process-wide registrations before each test: register the server's again, as its ``create_app`` and
+    routes do, after that reset (hence the explicit dependency, which fixes the order)."""
+    from childsafe.referrals import cybertip
+    from childsafe.transparency import submission
+
+    evidence.configure(live_server.settings)
+    submission.configure(live_server.db, live_server.settings)
+    cybertip.bind(live_server.db, live_server.settings)
 
 
 @pytest.fixture(scope="session")

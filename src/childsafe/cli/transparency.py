@@ -3,6 +3,7 @@
 
 import getpass
 import json
+import os
 import uuid
 from dataclasses import asdict
 from datetime import date
@@ -45,6 +46,31 @@ def _write(text: str | bytes, out: Path | None) -> None:
         out.write_bytes(text)
     else:
         out.write_text(text, encoding="utf-8")
+
+
+def _write_private(out: Path, data: bytes) -> None:
+    """Write a referral package readable by its owner only, never over an existing file.
+
+    The package may hold abuse material and a child's account data in plain text outside the sealed
+    vault, so it is created 0600 (whatever the umask), and written to a temporary file beside ``out``,
+    flushed to disk, then linked into place: the link fails if ``out`` appeared meanwhile, and nobody
+    ever sees a half-written package under the final name."""
+    temp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.part")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temp, out)  # unlike rename, refuses to replace an existing file
+    finally:
+        temp.unlink(missing_ok=True)
+    directory = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the new name survives a crash too
+    finally:
+        os.close(directory)
 
 
 @transparency_app.command("report")
@@ -133,7 +159,14 @@ def export_command(
         out: Annotated[Path, typer.Option(help="the zip to write", dir_okay=False)],
         request_id: Annotated[uuid.UUID | None, typer.Option(help="the approved law-enforcement request")] = None,
         include_media: Annotated[bool | None, typer.Option("--include-media/--no-media")] = None) -> None:
-    """Build a referral package as a child-safety specialist (audited)."""
+    """Build a referral package as a child-safety specialist (audited); written 0600, never over a file.
+
+    A law-enforcement package needs --request-id: an approved entry of the request register about this case."""
+    if out.exists() or out.is_symlink():  # refuse before anything is read from the vault or audited
+        raise typer.BadParameter(f"{out} exists; referral packages are never written over a file",
+                                 param_hint="--out")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"no directory {out.parent}", param_hint="--out")
     config = settings()
     db = database(config.database_url)
     evidence.configure(config)
@@ -146,7 +179,17 @@ def export_command(
         raise typer.BadParameter(str(exc)) from None
     except DomainError as exc:
         raise _fail(exc) from None
-    out.write_bytes(package.data)
+    try:
+        _write_private(out, package.data)
+    except FileExistsError:
+        console.print(f"[red]error:[/red] {escape(str(out))} appeared while the package was built; not written "
+                      f"over (export {package.export.id} is recorded: build it again to another file)",
+                      highlight=False)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write {escape(str(out))}: {escape(exc.strerror or str(exc))}",
+                      highlight=False)
+        raise typer.Exit(1) from None
     console.print(f"wrote {out} ({len(package.data)} bytes, {package.export.file_count} files, "
                   f"sha256 {package.export.package_sha256})")
 

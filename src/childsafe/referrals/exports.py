@@ -5,7 +5,9 @@ plus ``referral.json`` (the case in codes: category, subject URL and ids, times,
 MD5/SHA-256/PDQ of each preserved file) and, where the recipient takes them, the preserved files
 themselves, read from the evidence vault only. Hotlines work from URLs and hashes and do not take
 uploaded images (INHOPE), so hotline packages carry files only when asked; law-enforcement packages
-carry the media and the preserved account data, IP events and message thread.
+carry the media and the preserved account data, IP events and message thread, and are built only
+against an approved entry in the register of law-enforcement requests (``requests``) about the same
+case; each such package is listed in that entry's ``disclosed`` items.
 
 Only child-safety specialists export; every export is written to the audit log with its package hash,
 and its manifest is kept (the package itself is not: it may hold abuse material).
@@ -99,15 +101,30 @@ def _item_entry(info: evidence.ItemInfo) -> dict[str, Any]:
             "pdq": info.pdq, "preserved_at": info.created_at.isoformat(), "viewed_by_person": info.viewed_by_person}
 
 
-def _check_request(session: Session, data: ExportIn, case_id: uuid.UUID) -> None:
+def _check_request(session: Session, data: ExportIn,
+                   case_id: uuid.UUID) -> le_requests.LawEnforcementRequest | None:
+    """The approved register entry this package answers, locked until the export is recorded in it.
+
+    Law enforcement receives data only against a request a second person approved in the register;
+    a free-text legal basis alone is not enough. There is no emergency bypass: an emergency request is
+    registered with ``emergency`` set and approved like any other, so the four-eyes step and the record
+    of what was disclosed hold for it too."""
     if data.request_id is None:
-        return
+        if data.target == "law_enforcement":
+            raise InvalidInput("a law-enforcement package answers an approved law-enforcement request: "
+                               "register it, have a second person approve it, and give its request_id",
+                               field="request_id")
+        return None
     request = le_requests.get(session, data.request_id)
+    session.refresh(request, with_for_update=True)
     if request.status != "approved":
         raise Conflict(f"the law-enforcement request is {request.status}; disclosure needs an approved request",
                        field="request_id")
-    if request.case_id is not None and request.case_id != case_id:
-        raise InvalidInput("the law-enforcement request is about another case", field="request_id")
+    if request.case_id != case_id:
+        raise InvalidInput("the law-enforcement request is about another case" if request.case_id else
+                           "the law-enforcement request names no case; register it with this case_id",
+                           field="request_id")
+    return request
 
 
 def export(session: Session, case_id: uuid.UUID, data: ExportIn, actor: Actor) -> Package:
@@ -117,7 +134,7 @@ def export(session: Session, case_id: uuid.UUID, data: ExportIn, actor: Actor) -
         record(session, actor, "referral.export_denied", "case", case_id, reason=data.reason, durable=True)
         raise Forbidden("only child-safety specialists export referral packages")
     case = cases.get(session, case_id, actor, reason=f"referral export: {data.reason}")
-    _check_request(session, data, case.id)
+    request = _check_request(session, data, case.id)
     lawful = data.target == "law_enforcement"
     with_media = lawful if data.include_media is None else data.include_media
     with_records = lawful if data.include_records is None else data.include_records
@@ -156,6 +173,9 @@ def export(session: Session, case_id: uuid.UUID, data: ExportIn, actor: Actor) -
     record(session, actor, "referral.exported", "case", case.id, reason=data.reason, export_id=export_id,
            target=data.target, files=len(entries), package_sha256=row.package_sha256,
            request_id=data.request_id)
+    if request is not None:
+        le_requests.record_package(session, request, actor, export_id=export_id, recipient=data.recipient,
+                                   package_sha256=row.package_sha256, files=[e["path"] for e in entries])
     return Package(row, package, f"referral-{data.target}-{export_id}.zip")
 
 

@@ -139,10 +139,10 @@ def transition(session: Session, request_id: uuid.UUID, data: TransitionIn, acto
         if actor.label == request.created_by:
             raise Forbidden("the person who registered a request does not approve it")
         request.approved_by, request.approved_at = actor.label, now
-    elif data.status == "disclosed":
-        if not data.disclosed:
+    elif data.status == "disclosed":  # packages exported under the approval are already listed
+        if not data.disclosed and not request.disclosed:
             raise InvalidInput("say what was disclosed", field="disclosed")
-        request.disclosed = [item.model_dump(mode="json") for item in data.disclosed]
+        request.disclosed = [*request.disclosed, *(item.model_dump(mode="json") for item in data.disclosed)]
         request.disclosed_at = now
     elif data.status in ("refused", "withdrawn"):
         if not data.reason:
@@ -157,6 +157,21 @@ def transition(session: Session, request_id: uuid.UUID, data: TransitionIn, acto
     record(session, actor, f"le_request.{data.status}", "le_request", request.id, previous=previous,
            items=len(data.disclosed))
     return request
+
+
+def record_package(session: Session, request: LawEnforcementRequest, actor: Actor, *, export_id: uuid.UUID,
+                   recipient: str, package_sha256: str, files: list[str]) -> None:
+    """List a referral package built under this (approved) request among what was disclosed, so the
+    register shows every package that left, not only what someone later remembers to type in."""
+    media = sum(path.startswith("files/") for path in files)
+    records = sum(path.startswith("records/") for path in files)
+    item = {"kind": "export_package", "reference": str(export_id), "sha256": package_sha256, "files": files,
+            "description": f"referral package to {recipient}: {media} media file(s), {records} record(s)"[:200],
+            "exported_by": actor.label, "exported_at": utcnow().isoformat()}
+    request.disclosed = [*request.disclosed, item]  # a new list: JSON columns do not track in-place changes
+    request.updated_at = utcnow()
+    record(session, actor, "le_request.package_recorded", "le_request", request.id, export_id=export_id,
+           package_sha256=package_sha256, files=len(files))
 
 
 def register_list(session: Session, actor: Actor, *, status: str | None = None, overdue: bool = False,

@@ -8,6 +8,8 @@ name the reporter.
 
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,29 @@ from childsafe.errors import InvalidInput, NotFound
 from childsafe.reportform import form
 from childsafe.reportform.helplines import helpline_for
 from childsafe.reportform.pictograms import PICTOGRAMS
-from childsafe.reportform.tokens import BadToken, Context, check_csrf, form_key, issue_csrf, read_context, same_origin
+from childsafe.reportform.tokens import (
+    BadToken,
+    Context,
+    check_csrf,
+    form_key,
+    issue_csrf,
+    read_context,
+    same_origin,
+    warn_without_secret,
+)
 from childsafe.vocabulary import REPORT_REASONS, AgeBand, Role
 
 log = logging.getLogger("childsafe.reportform")
-router = APIRouter(prefix="/report", include_in_schema=False)
+
+
+@asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    """At start-up, say so when the form's tokens only hold within this process (no report_form_secret)."""
+    warn_without_secret(app.state.settings.report_form_secret)
+    yield
+
+
+router = APIRouter(prefix="/report", include_in_schema=False, lifespan=_lifespan)
 
 _HERE = Path(__file__).parent
 _STATIC = {"form.css": "text/css; charset=utf-8", "form.js": "text/javascript; charset=utf-8"}

@@ -3,11 +3,17 @@
 The form is embedded in other sites' frames, where browsers increasingly refuse third-party cookies, so
 neither token relies on a cookie: both are HMAC-signed and checked on the server, and the anti-forgery check
 also requires a same-origin request (``Origin`` / ``Sec-Fetch-Site``).
+
+Without ``report_form_secret`` (CHILDSAFE_REPORT_FORM_SECRET) the key is made at random when the process
+starts. That is enough for the single-process demo, but a form opened before a restart, or served by one
+replica and sent to another, is then refused as forged, and no signed context is accepted. Production sets the
+secret, the same value on every replica; the service logs a warning at start-up while it is unset.
 """
 
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -17,6 +23,21 @@ import orjson
 
 CSRF_LIFETIME_SECONDS = 24 * 3600  # a child may leave the form open for a while; the text typed is kept
 _PROCESS_KEY = secrets.token_bytes(32)  # only when no report_form_secret is set: one process, one key
+
+
+_log = logging.getLogger("childsafe.reportform")
+PROCESS_KEY_WARNING = (
+    "report_form_secret is not set: the report form signs its tokens with a key made for this process only, so "
+    "forms opened before a restart or served by another replica will be refused when sent, and platforms "
+    "cannot pass a signed context. Set CHILDSAFE_REPORT_FORM_SECRET, the same on every replica.")
+
+
+def warn_without_secret(secret: str | None) -> bool:
+    """Log, once per start-up, that the form runs on a per-process key (never logs a key); True if it did."""
+    if secret:
+        return False
+    _log.warning(PROCESS_KEY_WARNING)
+    return True
 
 
 class BadToken(Exception):

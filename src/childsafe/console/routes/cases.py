@@ -2,7 +2,7 @@
 a preview of the statement of reasons and the notice before anything is sent."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -129,7 +129,7 @@ def case_page(request: Request, me: Identity, case_id: uuid.UUID, *, status: int
                 holds_lock=holds_lock, locked_by_other=locked_by_other, actions=actions, categories=categories,
                 policy_suggestions=POLICY_SUGGESTIONS, form=form or {"category": case.category, "ground": "terms"},
                 errors=errors or [], shown=shown, specialist=me.role is Role.CHILD_SAFETY_SPECIALIST,
-                today=date.today().isoformat(), eea=len(EEA_COUNTRIES), **context)
+                today=utcnow().date().isoformat(), eea=len(EEA_COUNTRIES), **context)
 
 
 @router.get("/cases/{case_id}")
