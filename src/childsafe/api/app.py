@@ -23,7 +23,7 @@ from childsafe.detect.external import ExternalClassifier
 from childsafe.detect.service import Detector
 from childsafe.jobs import InProcessRunner
 from childsafe.reportform import routes as reportform
-from childsafe.store import Database
+from childsafe.store import Database, beside_database
 from childsafe.transparency import submission as transparency_submission
 
 DESCRIPTION = """
@@ -88,9 +88,4 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
 def index_directory(settings: Settings) -> Path | None:
     """Where index snapshots live: configured, or beside an SQLite database file; else memory only."""
-    if settings.index_dir:
-        return Path(settings.index_dir)
-    url = settings.database_url
-    if url.startswith("sqlite:///") and ":memory:" not in url and len(url) > len("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///") + ".index")
-    return None
+    return beside_database(settings.database_url, ".index", settings.index_dir)

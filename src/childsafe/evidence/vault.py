@@ -17,6 +17,7 @@ from childsafe.config import Settings, get_settings
 from childsafe.errors import DomainError, InvalidInput
 from childsafe.evidence.crypto import MasterKeys
 from childsafe.evidence.stores import LocalStore, ObjectStore, S3Store
+from childsafe.store import beside_database
 
 
 class VaultNotConfigured(DomainError):
@@ -58,12 +59,7 @@ class Vault:
 
 def default_directory(settings: Settings) -> Path | None:
     """Configured, or beside an SQLite database file (``<db>.evidence``)."""
-    if settings.evidence_dir:
-        return Path(settings.evidence_dir)
-    url = settings.database_url
-    if url.startswith("sqlite:///") and ":memory:" not in url and len(url) > len("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///") + ".evidence")
-    return None
+    return beside_database(settings.database_url, ".evidence", settings.evidence_dir)
 
 
 def build_store(settings: Settings) -> ObjectStore:

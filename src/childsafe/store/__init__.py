@@ -5,6 +5,7 @@ reads another capability's tables.
 """
 
 from childsafe.store.base import GUID, Base, JSONDict, SerialId, UTCDateTime, new_id, utcnow
-from childsafe.store.db import Database, is_postgres
+from childsafe.store.db import Database, beside_database, is_postgres
 
-__all__ = ["GUID", "Base", "Database", "JSONDict", "SerialId", "UTCDateTime", "is_postgres", "new_id", "utcnow"]
+__all__ = ["GUID", "Base", "Database", "JSONDict", "SerialId", "UTCDateTime", "beside_database", "is_postgres",
+           "new_id", "utcnow"]

@@ -8,6 +8,7 @@ and an acknowledged write is on disk before the API answers. PostgreSQL needs no
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -89,3 +90,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def beside_database(url: str, suffix: str, configured: str | None = None) -> Path | None:
+    """A folder for files that belong with the data: ``configured``, or ``<sqlite file><suffix>`` next to an
+    embedded database file; ``None`` for a server database or an in-memory one (the caller then must be told)."""
+    if configured:
+        return Path(configured)
+    if url.startswith("sqlite:///") and ":memory:" not in url and len(url) > len("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///") + suffix)
+    return None
