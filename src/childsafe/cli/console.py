@@ -1,12 +1,15 @@
 """``childsafe users``: console accounts (people who sign in to /console)."""
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
+from childsafe.audit import Actor
 from childsafe.cli.common import cli_actor, console, database, settings
 from childsafe.console import auth
 from childsafe.errors import DomainError
@@ -62,25 +65,23 @@ def list_users() -> None:
     Console().print(table)
 
 
-@users_app.command("disable")
-def disable(username: str) -> None:
-    """Stop a user signing in and end their open sessions now."""
+def _change_user(change: Callable[[Session, str, Actor], object], username: str, done: str) -> None:
     db = database(settings().database_url)
     try:
         with db.transaction() as session:
-            auth.disable_user(session, username, cli_actor())
+            change(session, username, cli_actor())
     except DomainError as exc:
         raise _fail(exc) from exc
-    console.print(f"disabled {username!r}")
+    console.print(f"{done} {username!r}")
+
+
+@users_app.command("disable")
+def disable(username: str) -> None:
+    """Stop a user signing in and end their open sessions now."""
+    _change_user(auth.disable_user, username, "disabled")
 
 
 @users_app.command("unlock")
 def unlock(username: str) -> None:
     """Lift a lock-out after repeated failed sign-ins."""
-    db = database(settings().database_url)
-    try:
-        with db.transaction() as session:
-            auth.unlock_user(session, username, cli_actor())
-    except DomainError as exc:
-        raise _fail(exc) from exc
-    console.print(f"unlocked {username!r}")
+    _change_user(auth.unlock_user, username, "unlocked")

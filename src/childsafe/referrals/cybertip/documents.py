@@ -114,26 +114,26 @@ def report_xml(content: Content) -> bytes:
     platform = reporter.get("service") or reporter.get("company") or ""
     reported = content.get("reported")
     if reported:
-        element = ET.SubElement(root, "personOrUserReported")
-        if reported.get("emails") or reported.get("first_name") or reported.get("phone"):
-            _person(element, "personOrUserReportedPerson", reported)
-        _account(element, reported, platform)
-        _prior(element, reported)
-        _add(element, "additionalInfo", _short(reported.get("additional_info")))
+        # The reported user's person block only when something about the person is known.
+        known = bool(reported.get("emails") or reported.get("first_name") or reported.get("phone"))
+        _party(root, "personOrUserReported", "personOrUserReportedPerson", reported, platform, with_person=known)
     for recipient in content.get("recipients", []):
-        element = ET.SubElement(root, "intendedRecipient")
-        _person(element, "intendedRecipientPerson", recipient)
-        _account(element, recipient, platform)
-        _prior(element, recipient)
-        _add(element, "additionalInfo", _short(recipient.get("additional_info")))
+        _party(root, "intendedRecipient", "intendedRecipientPerson", recipient, platform)
     for victim in content.get("victims", []):
-        element = ET.SubElement(root, "victim")
-        _person(element, "victimPerson", victim)
-        _account(element, victim, platform)
-        _prior(element, victim)
-        _add(element, "additionalInfo", _short(victim.get("additional_info")))
+        _party(root, "victim", "victimPerson", victim, platform)
     _add(root, "additionalInfo", _short(content.get("additional_info")))
     return _serialise(root)
+
+
+def _party(root: ET.Element, tag: str, person_tag: str, party: dict[str, Any], platform: str, *,
+           with_person: bool = True) -> None:
+    """A reported user, intended recipient or victim: the same element sequence under different names."""
+    element = ET.SubElement(root, tag)
+    if with_person:
+        _person(element, person_tag, party)
+    _account(element, party, platform)
+    _prior(element, party)
+    _add(element, "additionalInfo", _short(party.get("additional_info")))
 
 
 def file_details_xml(report_id: str, file_id: str, entry: dict[str, Any]) -> bytes:
